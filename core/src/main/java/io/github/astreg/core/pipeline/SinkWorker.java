@@ -1,0 +1,311 @@
+package io.github.astreg.core.pipeline;
+
+import io.github.astreg.core.model.EndpointStateEvent;
+import io.github.astreg.core.model.ObservationKey;
+import io.github.astreg.core.spi.EndpointSink;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Delivers changes to one sink from its own thread ({@code astreg-sink-<name>}), owned by the
+ * {@link Pipeline}. Pending changes are coalesced to the newest per key, so while a store is down
+ * memory is bounded by the number of keys, never by time; {@link #offer} never waits for the store.
+ */
+final class SinkWorker {
+    private static final Logger log = LoggerFactory.getLogger(SinkWorker.class);
+
+    private final EndpointSink sink;
+    private final PipelineConfig config;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private final LinkedHashMap<ObservationKey, EndpointStateEvent> pending = new LinkedHashMap<>();
+    private final Thread thread;
+    private boolean closing;
+    private boolean inFlight;
+    private long batchesWritten;
+    private long changesWritten;
+    private long failures;
+    private long consecutiveFailures;
+    private Instant lastSuccessAt;
+    private String lastError;
+
+    SinkWorker(EndpointSink sink, PipelineConfig config) {
+        this.sink = sink;
+        this.config = config;
+        this.thread = new Thread(this::run, "astreg-sink-" + sink.name());
+        this.thread.setDaemon(true);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    /** Queues changes, keeping only the newest per key. Never blocks on the store. */
+    void offer(List<EndpointStateEvent> changes) {
+        if (changes.isEmpty()) {
+            return;
+        }
+        lock.lock();
+        try {
+            for (EndpointStateEvent e : changes) {
+                merge(e);
+            }
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void merge(EndpointStateEvent e) {
+        ObservationKey key = e.key();
+        EndpointStateEvent old = pending.get(key);
+        if (old == null || e.version().isNewerThan(old.version())) {
+            pending.remove(key);
+            pending.put(key, e);
+        }
+    }
+
+    /** Waits until everything offered so far is written, or the timeout passes. */
+    boolean awaitIdle(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        lock.lock();
+        try {
+            while (!pending.isEmpty() || inFlight) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                changed.awaitNanos(left);
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void run() {
+        Duration backoff = config.retryInitialBackoff();
+        boolean started = false;
+        while (true) {
+            if (!started) {
+                try {
+                    sink.start();
+                    started = true;
+                } catch (Exception e) {
+                    if (isClosing()) {
+                        return;
+                    }
+                    recordFailure("start", e);
+                    sleep(backoff);
+                    backoff = next(backoff);
+                    continue;
+                }
+            }
+            List<EndpointStateEvent> batch = take();
+            if (batch == null) {
+                return;
+            }
+            try {
+                sink.write(batch);
+                recordSuccess(batch.size());
+                backoff = config.retryInitialBackoff();
+            } catch (Exception e) {
+                recordFailure("write of " + batch.size() + " changes", e);
+                requeue(batch);
+                if (isClosing()) {
+                    return;
+                }
+                sleep(backoff);
+                backoff = next(backoff);
+            } catch (Error e) {
+                requeue(batch);
+                throw e;
+            }
+        }
+    }
+
+    /** The next batch, or null when closing and nothing is left. */
+    private List<EndpointStateEvent> take() {
+        lock.lock();
+        try {
+            inFlight = false;
+            changed.signalAll();
+            while (pending.isEmpty()) {
+                if (closing) {
+                    return null;
+                }
+                changed.awaitUninterruptibly();
+            }
+            // let a batch fill up for flushInterval, unless it is full already or we are closing
+            long deadline = System.nanoTime() + config.flushInterval().toNanos();
+            while (pending.size() < config.batchSize() && !closing) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                try {
+                    changed.awaitNanos(left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            List<EndpointStateEvent> batch = new ArrayList<>(Math.min(pending.size(), config.batchSize()));
+            Iterator<Map.Entry<ObservationKey, EndpointStateEvent>> it =
+                    pending.entrySet().iterator();
+            while (it.hasNext() && batch.size() < config.batchSize()) {
+                batch.add(it.next().getValue());
+                it.remove();
+            }
+            inFlight = true;
+            return batch;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void requeue(List<EndpointStateEvent> batch) {
+        lock.lock();
+        try {
+            // older than what arrived meanwhile? merge keeps the newer one
+            LinkedHashMap<ObservationKey, EndpointStateEvent> newer = new LinkedHashMap<>(pending);
+            pending.clear();
+            for (EndpointStateEvent e : batch) {
+                pending.put(e.key(), e);
+            }
+            for (EndpointStateEvent e : newer.values()) {
+                merge(e);
+            }
+            inFlight = false;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void recordSuccess(int n) {
+        lock.lock();
+        try {
+            batchesWritten++;
+            changesWritten += n;
+            if (consecutiveFailures > 0) {
+                log.info("sink {} recovered after {} failed attempts", sink.name(), consecutiveFailures);
+            }
+            consecutiveFailures = 0;
+            lastSuccessAt = Instant.now();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void recordFailure(String what, Exception e) {
+        lock.lock();
+        try {
+            failures++;
+            consecutiveFailures++;
+            lastError = e.getClass().getSimpleName() + ": " + e.getMessage();
+            if (consecutiveFailures == 1) {
+                log.warn("sink {}: {} failed, retrying with backoff: {}", sink.name(), what, lastError);
+            } else {
+                log.debug("sink {}: {} failed again ({}): {}", sink.name(), what, consecutiveFailures, lastError);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private Duration next(Duration backoff) {
+        Duration d = backoff.multipliedBy(2);
+        return d.compareTo(config.retryMaxBackoff()) > 0 ? config.retryMaxBackoff() : d;
+    }
+
+    private void sleep(Duration d) {
+        lock.lock();
+        try {
+            if (!closing) {
+                changed.await(d.toNanos(), TimeUnit.NANOSECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private boolean isClosing() {
+        lock.lock();
+        try {
+            return closing;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Flushes what is pending (up to the timeout), stops the thread and closes the sink. */
+    void close(Duration timeout) {
+        try {
+            if (thread.isAlive() && !awaitIdle(timeout)) {
+                log.warn("sink {}: {} changes not written before close timeout", sink.name(), pendingKeys());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        lock.lock();
+        try {
+            closing = true;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        try {
+            thread.join(timeout.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (thread.isAlive()) {
+            thread.interrupt();
+        }
+        try {
+            sink.close();
+        } catch (RuntimeException e) {
+            log.warn("sink {}: close failed: {}", sink.name(), e.toString());
+        }
+    }
+
+    int pendingKeys() {
+        lock.lock();
+        try {
+            return pending.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    SinkMetrics metrics() {
+        lock.lock();
+        try {
+            return new SinkMetrics(
+                    sink.name(),
+                    pending.size(),
+                    batchesWritten,
+                    changesWritten,
+                    failures,
+                    consecutiveFailures,
+                    Optional.ofNullable(lastSuccessAt),
+                    Optional.ofNullable(lastError));
+        } finally {
+            lock.unlock();
+        }
+    }
+}

@@ -1,0 +1,166 @@
+package io.github.astreg.core.registry;
+
+import io.github.astreg.core.model.ContactChange;
+import io.github.astreg.core.model.ContactStatus;
+import io.github.astreg.core.model.EndpointId;
+import io.github.astreg.core.model.HostPort;
+import io.github.astreg.core.model.RttStats;
+import io.github.astreg.core.model.Version;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.TreeSet;
+
+/**
+ * Mutable state of one contact on one node, merged field by field: each field keeps the version
+ * that set it, a removal clears every field older than itself. The visible state is therefore a
+ * function of the set of observations, whatever order they arrived in (R3, R9). Guarded by the
+ * registry's lock.
+ */
+final class ContactEntry {
+    /** How many registration-start candidates are kept (see {@link #registeredAt()}). */
+    private static final int REGISTRATION_CANDIDATES = 8;
+
+    final String uri;
+    ContactStatus status = ContactStatus.REMOVED;
+    Version statusVersion = Version.ZERO;
+    Version removedAt = Version.ZERO;
+    private String aor;
+    private Version aorVersion = Version.ZERO;
+    private HostPort address;
+    private Version addressVersion = Version.ZERO;
+    private String userAgent;
+    private Version userAgentVersion = Version.ZERO;
+    private Instant expiresAt;
+    private Version expiresVersion = Version.ZERO;
+    private final RttWindow rtt;
+    /** Versions of non-removal observations newer than {@link #removedAt}; the smallest is when the registration began. */
+    private final TreeSet<Version> registrations = new TreeSet<>();
+    /** The newest version of anything applied, used to order the changes handed to sinks. */
+    Version emitted = Version.ZERO;
+    /** Snapshot generation of the node in which this contact was last seen (R6). */
+    int seenInSnapshot;
+
+    ContactEntry(String uri, int rttWindow) {
+        this.uri = uri;
+        this.rtt = new RttWindow(rttWindow);
+    }
+
+    /** Applies one observation; returns whether the visible state changed. */
+    boolean apply(ContactChange c, Version v) {
+        boolean changed = false;
+        if (c.status() == ContactStatus.REMOVED) {
+            if (v.isNewerThan(removedAt)) {
+                boolean wasVisible = status != ContactStatus.REMOVED || hasFields();
+                removedAt = v;
+                registrations.headSet(v, true).clear();
+                rtt.dropUpTo(v);
+                changed = wasVisible;
+            }
+            if (v.isNewerThan(statusVersion)) {
+                changed |= status != ContactStatus.REMOVED;
+                status = ContactStatus.REMOVED;
+                statusVersion = v;
+            }
+            return changed;
+        }
+        if (v.isNewerThan(statusVersion)) {
+            changed |= status != c.status();
+            status = c.status();
+            statusVersion = v;
+        }
+        if (!v.isNewerThan(removedAt)) {
+            return changed; // older than the removal: its fields are gone with it
+        }
+        if (c.aor().isPresent() && v.isNewerThan(aorVersion)) {
+            changed |= !c.aor().get().equals(visible(aor, aorVersion));
+            aor = c.aor().get();
+            aorVersion = v;
+        }
+        if (c.address().isPresent() && v.isNewerThan(addressVersion)) {
+            changed |= !c.address().get().equals(visible(address, addressVersion));
+            address = c.address().get();
+            addressVersion = v;
+        }
+        if (c.userAgent().isPresent() && v.isNewerThan(userAgentVersion)) {
+            changed |= !c.userAgent().get().equals(visible(userAgent, userAgentVersion));
+            userAgent = c.userAgent().get();
+            userAgentVersion = v;
+        }
+        if (c.expiresAt().isPresent() && v.isNewerThan(expiresVersion)) {
+            changed |= !c.expiresAt().get().equals(visible(expiresAt, expiresVersion));
+            expiresAt = c.expiresAt().get();
+            expiresVersion = v;
+        }
+        if (c.rtt().isPresent()) {
+            changed |= rtt.add(v, c.rtt().get());
+        }
+        Version before = registrations.isEmpty() ? null : registrations.first();
+        registrations.add(v);
+        if (registrations.size() > REGISTRATION_CANDIDATES) {
+            registrations.pollLast();
+        }
+        changed |= !registrations.first().equals(before);
+        return changed;
+    }
+
+    private <T> T visible(T value, Version setAt) {
+        return setAt.isNewerThan(removedAt) ? value : null;
+    }
+
+    private boolean hasFields() {
+        return aorVersion.isNewerThan(removedAt)
+                || addressVersion.isNewerThan(removedAt)
+                || userAgentVersion.isNewerThan(removedAt)
+                || expiresVersion.isNewerThan(removedAt)
+                || !rtt.isEmpty();
+    }
+
+    Optional<String> aor() {
+        return Optional.ofNullable(visible(aor, aorVersion));
+    }
+
+    Optional<HostPort> address() {
+        return Optional.ofNullable(visible(address, addressVersion));
+    }
+
+    Optional<String> userAgent() {
+        return Optional.ofNullable(visible(userAgent, userAgentVersion));
+    }
+
+    Optional<Instant> expiresAt() {
+        return Optional.ofNullable(visible(expiresAt, expiresVersion));
+    }
+
+    Optional<RttStats> rttStats() {
+        return rtt.stats();
+    }
+
+    /** When the current registration began: the oldest observation since the last removal. */
+    Optional<Instant> registeredAt() {
+        return registrations.isEmpty()
+                ? Optional.empty()
+                : Optional.of(registrations.first().observedAt());
+    }
+
+    Version newest() {
+        return Version.max(statusVersion, removedAt);
+    }
+
+    boolean isRemoved() {
+        return status == ContactStatus.REMOVED;
+    }
+
+    /** The merged state as a change, the form sinks and listeners receive. */
+    ContactChange toChange(EndpointId endpoint) {
+        Optional<RttStats> stats = rttStats();
+        return ContactChange.builder(endpoint, uri, status)
+                .aor(aor())
+                .address(address())
+                .userAgent(userAgent())
+                .rtt(stats.map(RttStats::last))
+                .expiresAt(expiresAt())
+                .jitter(stats.filter(s -> s.samples() > 1).map(RttStats::jitter))
+                .registeredAt(status == ContactStatus.REMOVED ? Optional.empty() : registeredAt())
+                .build();
+    }
+}

@@ -1,0 +1,650 @@
+package io.github.astreg.core.registry;
+
+import io.github.astreg.core.model.ContactChange;
+import io.github.astreg.core.model.ContactRecord;
+import io.github.astreg.core.model.ContactStatus;
+import io.github.astreg.core.model.DeviceChange;
+import io.github.astreg.core.model.DeviceState;
+import io.github.astreg.core.model.EndpointChange;
+import io.github.astreg.core.model.EndpointId;
+import io.github.astreg.core.model.EndpointRecord;
+import io.github.astreg.core.model.EndpointState;
+import io.github.astreg.core.model.EndpointStateEvent;
+import io.github.astreg.core.model.Location;
+import io.github.astreg.core.model.NodeChange;
+import io.github.astreg.core.model.NodeId;
+import io.github.astreg.core.model.NodePresence;
+import io.github.astreg.core.model.NodeRecord;
+import io.github.astreg.core.model.NodeStatus;
+import io.github.astreg.core.model.Origin;
+import io.github.astreg.core.model.RttStats;
+import io.github.astreg.core.model.Version;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The reference registry: all rules R1–R9 in memory.
+ *
+ * <p>Write side: {@link #apply(EndpointStateEvent)} takes one observation and returns the changes it
+ * caused in merged form (what sinks must write and listeners receive); {@link #sweep()} applies the
+ * clock-driven rules (R4 expiry, R5 eviction, tombstone purge); {@link #heartbeat} records that a
+ * collector still watches a node. Every merged change carries a version that strictly increases per
+ * key, so a store applying "newer wins" ends up equal to this registry.
+ *
+ * <p>Threading: all methods are thread-safe (one internal lock, held for microseconds). Listeners run
+ * on the thread that called {@code apply}, {@code sweep} or {@code heartbeat}, after the lock is
+ * released.
+ */
+public final class InMemoryEndpointRegistry implements EndpointRegistry {
+    private static final Logger log = LoggerFactory.getLogger(InMemoryEndpointRegistry.class);
+
+    private final RegistryConfig config;
+    private final Clock clock;
+    private final Object lock = new Object();
+    private final Map<EndpointId, TreeMap<NodeId, PresenceEntry>> endpoints = new HashMap<>();
+    private final Map<NodeId, NodeEntry> nodes = new HashMap<>();
+    private final CopyOnWriteArrayList<RegistryListener> listeners = new CopyOnWriteArrayList<>();
+
+    private InMemoryEndpointRegistry(Builder b) {
+        this.config = b.config;
+        this.clock = b.clock;
+    }
+
+    /** A registry with default {@link RegistryConfig} and the system clock. */
+    public static InMemoryEndpointRegistry create() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public RegistryConfig config() {
+        return config;
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    // ---------------------------------------------------------------- write side
+
+    /**
+     * Applies one observation (R1, R3, R6, R8) and returns the changes it caused, in merged form; an
+     * observation that changes nothing (older, duplicate, replay) returns an empty list.
+     */
+    public List<EndpointStateEvent> apply(EndpointStateEvent event) {
+        Objects.requireNonNull(event, "event");
+        List<EndpointStateEvent> out = new ArrayList<>(1);
+        synchronized (lock) {
+            if (event.change() instanceof ContactChange c) {
+                applyContact(event, c, out);
+            } else if (event.change() instanceof EndpointChange c) {
+                applyEndpoint(event, c, out);
+            } else if (event.change() instanceof DeviceChange c) {
+                applyDevice(event, c, out);
+            } else if (event.change() instanceof NodeChange c) {
+                applyNode(event, c, out);
+            }
+        }
+        notifyListeners(out);
+        return out;
+    }
+
+    /** Applies several observations in order; returns every change they caused. */
+    public List<EndpointStateEvent> applyAll(Iterable<EndpointStateEvent> events) {
+        List<EndpointStateEvent> out = new ArrayList<>();
+        for (EndpointStateEvent e : events) {
+            out.addAll(apply(e));
+        }
+        return out;
+    }
+
+    /**
+     * Records that {@code collector} still watches {@code node} as of now (R5): the node's heartbeat
+     * moves forward, its status does not change. Returns the node's merged state to write to stores.
+     */
+    public List<EndpointStateEvent> heartbeat(NodeId node, String collector) {
+        List<EndpointStateEvent> out = new ArrayList<>(1);
+        synchronized (lock) {
+            NodeEntry n = nodes.get(node);
+            if (n == null) {
+                return out;
+            }
+            Instant now = clock.instant();
+            if (now.isAfter(n.heartbeatAt)) {
+                n.heartbeatAt = now;
+            }
+            n.collector = collector;
+            out.add(nodeChange(node, n, new Version(now, 0)));
+        }
+        notifyListeners(out);
+        return out;
+    }
+
+    /**
+     * Applies the rules that depend on time alone: contacts whose registration expired are removed
+     * (R4); nodes stale for longer than {@code evictAfter} lose their contacts and endpoints (R5);
+     * removals older than {@code tombstoneRetention} are forgotten (R3). Returns the removals to write.
+     */
+    public List<EndpointStateEvent> sweep() {
+        List<EndpointStateEvent> out = new ArrayList<>();
+        Instant now = clock.instant();
+        Version nowVersion = new Version(now, 0);
+        Instant purgeBefore = now.minus(config.tombstoneRetention());
+        synchronized (lock) {
+            for (Map.Entry<NodeId, NodeEntry> ne : nodes.entrySet()) {
+                NodeEntry n = ne.getValue();
+                if (!n.evicted
+                        && staleSince(n)
+                                .map(s -> !s.plus(config.evictAfter()).isAfter(now))
+                                .orElse(false)) {
+                    n.evicted = true;
+                    log.info("evicting node {}: stale for longer than {}", ne.getKey(), config.evictAfter());
+                    removeAllOf(ne.getKey(), n, nowVersion, Origin.REGISTRY, out);
+                }
+            }
+            Iterator<Map.Entry<EndpointId, TreeMap<NodeId, PresenceEntry>>> eps =
+                    endpoints.entrySet().iterator();
+            while (eps.hasNext()) {
+                Map.Entry<EndpointId, TreeMap<NodeId, PresenceEntry>> ep = eps.next();
+                Iterator<Map.Entry<NodeId, PresenceEntry>> ps =
+                        ep.getValue().entrySet().iterator();
+                while (ps.hasNext()) {
+                    Map.Entry<NodeId, PresenceEntry> pe = ps.next();
+                    PresenceEntry p = pe.getValue();
+                    Iterator<ContactEntry> cs = p.contacts.values().iterator();
+                    while (cs.hasNext()) {
+                        ContactEntry c = cs.next();
+                        if (!c.isRemoved()
+                                && c.expiresAt().map(x -> !x.isAfter(now)).orElse(false)) {
+                            Version v = Version.max(nowVersion, c.newest().next());
+                            c.apply(
+                                    ContactChange.builder(ep.getKey(), c.uri, ContactStatus.REMOVED)
+                                            .build(),
+                                    v);
+                            out.add(emitContact(pe.getKey(), ep.getKey(), c, v, Origin.REGISTRY));
+                        } else if (c.isRemoved() && c.removedAt.observedAt().isBefore(purgeBefore)) {
+                            cs.remove();
+                        }
+                    }
+                    if (p.contacts.isEmpty()
+                            && p.visibleState() == null
+                            && p.visibleDevice() == null
+                            && p.lastUpdate.observedAt().isBefore(purgeBefore)) {
+                        ps.remove();
+                        NodeEntry n = nodes.get(pe.getKey());
+                        if (n != null) {
+                            n.endpoints.remove(ep.getKey());
+                        }
+                    }
+                }
+                if (ep.getValue().isEmpty()) {
+                    eps.remove();
+                }
+            }
+        }
+        notifyListeners(out);
+        return out;
+    }
+
+    private void applyContact(EndpointStateEvent e, ContactChange c, List<EndpointStateEvent> out) {
+        PresenceEntry p = presence(e.node(), c.endpoint());
+        ContactEntry entry = p.contacts.computeIfAbsent(c.uri(), u -> new ContactEntry(u, config.rttWindow()));
+        markSeen(e.node(), entry);
+        Version v = e.version();
+        if (entry.apply(c, v)) {
+            p.lastUpdate = Version.max(p.lastUpdate, v);
+            out.add(emitContact(e.node(), c.endpoint(), entry, v, e.origin()));
+        }
+    }
+
+    private EndpointStateEvent emitContact(NodeId node, EndpointId endpoint, ContactEntry c, Version v, Origin origin) {
+        Version ev = v.isNewerThan(c.emitted) ? v : c.emitted.next();
+        c.emitted = ev;
+        return new EndpointStateEvent(node, ev.observedAt(), ev.sequence(), origin, c.toChange(endpoint));
+    }
+
+    private void applyEndpoint(EndpointStateEvent e, EndpointChange c, List<EndpointStateEvent> out) {
+        PresenceEntry p = presence(e.node(), c.endpoint());
+        NodeEntry n = nodes.get(e.node());
+        if (n != null && n.snapshotOpen) {
+            p.endpointSeenInSnapshot = n.snapshotGeneration;
+        }
+        Version v = e.version();
+        boolean changed = false;
+        if (c.state() == EndpointState.REMOVED) {
+            if (v.isNewerThan(p.removedAt)) {
+                changed = p.visibleState() != null || p.visibleChannels() != null || p.visibleDevice() != null;
+                p.removedAt = v;
+            }
+        } else if (v.isNewerThan(p.removedAt)) {
+            if (v.isNewerThan(p.stateVersion)) {
+                changed |= p.visibleState() != c.state();
+                p.state = c.state();
+                p.stateVersion = v;
+            }
+            if (c.channels().isPresent() && v.isNewerThan(p.channelsVersion)) {
+                changed |= !Integer.valueOf(c.channels().getAsInt()).equals(p.visibleChannels());
+                p.channels = c.channels().getAsInt();
+                p.channelsVersion = v;
+            }
+        }
+        if (changed) {
+            p.lastUpdate = Version.max(p.lastUpdate, v);
+            out.add(emitEndpoint(e.node(), c.endpoint(), p, v, e.origin()));
+        }
+    }
+
+    private EndpointStateEvent emitEndpoint(
+            NodeId node, EndpointId endpoint, PresenceEntry p, Version v, Origin origin) {
+        Version ev = v.isNewerThan(p.endpointEmitted) ? v : p.endpointEmitted.next();
+        p.endpointEmitted = ev;
+        EndpointState state = p.visibleState();
+        EndpointChange change;
+        if (state == null && p.removedAt.compareTo(Version.ZERO) > 0) {
+            change = new EndpointChange(endpoint, EndpointState.REMOVED);
+        } else {
+            Integer ch = p.visibleChannels();
+            change = new EndpointChange(
+                    endpoint,
+                    state == null ? EndpointState.UNKNOWN : state,
+                    ch == null ? OptionalInt.empty() : OptionalInt.of(ch));
+        }
+        return new EndpointStateEvent(node, ev.observedAt(), ev.sequence(), origin, change);
+    }
+
+    private void applyDevice(EndpointStateEvent e, DeviceChange c, List<EndpointStateEvent> out) {
+        PresenceEntry p = presence(e.node(), c.endpoint());
+        NodeEntry n = nodes.get(e.node());
+        if (n != null && n.snapshotOpen) {
+            p.deviceSeenInSnapshot = n.snapshotGeneration;
+        }
+        Version v = e.version();
+        if (v.isNewerThan(p.deviceVersion) && v.isNewerThan(p.removedAt)) {
+            boolean changed = p.visibleDevice() != c.state();
+            p.device = c.state();
+            p.deviceVersion = v;
+            if (changed) {
+                p.lastUpdate = Version.max(p.lastUpdate, v);
+                Version ev = v.isNewerThan(p.deviceEmitted) ? v : p.deviceEmitted.next();
+                p.deviceEmitted = ev;
+                out.add(new EndpointStateEvent(e.node(), ev.observedAt(), ev.sequence(), e.origin(), c));
+            }
+        }
+    }
+
+    private void applyNode(EndpointStateEvent e, NodeChange c, List<EndpointStateEvent> out) {
+        NodeId id = e.node();
+        NodeEntry n = nodes.computeIfAbsent(id, k -> new NodeEntry());
+        Version v = e.version();
+        switch (c.status()) {
+            case SNAPSHOT_BEGIN -> {
+                n.snapshotGeneration++;
+                n.snapshotOpen = true;
+            }
+            case SNAPSHOT_END -> {
+                if (!n.snapshotOpen) {
+                    log.warn("node {}: SNAPSHOT_END without SNAPSHOT_BEGIN ignored", id);
+                    return;
+                }
+                n.snapshotOpen = false;
+                reconcile(id, n, v, e.origin(), out);
+            }
+            case UP, DOWN -> {
+                boolean changed = false;
+                if (v.isNewerThan(n.statusVersion)) {
+                    changed = n.status != c.status() || n.statusVersion.equals(Version.ZERO);
+                    n.status = c.status();
+                    n.statusVersion = v;
+                    if (c.status() == NodeStatus.UP) {
+                        n.evicted = false;
+                    }
+                }
+                if (c.startedAt().isPresent() && v.isNewerThan(n.startedVersion)) {
+                    changed |= !c.startedAt().get().equals(n.startedAt);
+                    n.startedAt = c.startedAt().get();
+                    n.startedVersion = v;
+                }
+                if (c.collector().isPresent() && !c.collector().get().equals(n.collector)) {
+                    n.collector = c.collector().get();
+                    changed = true;
+                }
+                if (e.observedAt().isAfter(n.heartbeatAt)) {
+                    n.heartbeatAt = e.observedAt();
+                    changed = true;
+                }
+                if (changed) {
+                    out.add(nodeChange(id, n, v));
+                }
+            }
+        }
+    }
+
+    private EndpointStateEvent nodeChange(NodeId id, NodeEntry n, Version v) {
+        Version ev = v.isNewerThan(n.emitted) ? v : n.emitted.next();
+        n.emitted = ev;
+        return new EndpointStateEvent(
+                id,
+                ev.observedAt(),
+                ev.sequence(),
+                Origin.REGISTRY,
+                new NodeChange(n.status, Optional.ofNullable(n.startedAt), Optional.ofNullable(n.collector)));
+    }
+
+    /** R6: removes everything of the node that the snapshot just completed did not mention. */
+    private void reconcile(NodeId id, NodeEntry n, Version v, Origin origin, List<EndpointStateEvent> out) {
+        int gen = n.snapshotGeneration;
+        for (EndpointId ep : List.copyOf(n.endpoints)) {
+            PresenceEntry p = endpoints.get(ep).get(id);
+            boolean anySeen = false;
+            for (ContactEntry c : p.contacts.values()) {
+                if (c.seenInSnapshot == gen) {
+                    anySeen = true;
+                } else if (!c.isRemoved()) {
+                    Version rv = Version.max(v, c.newest().next());
+                    c.apply(
+                            ContactChange.builder(ep, c.uri, ContactStatus.REMOVED)
+                                    .build(),
+                            rv);
+                    out.add(emitContact(id, ep, c, rv, Origin.REGISTRY));
+                }
+            }
+            anySeen |= p.endpointSeenInSnapshot == gen || p.deviceSeenInSnapshot == gen;
+            if (!anySeen && (p.visibleState() != null || p.visibleDevice() != null || p.visibleChannels() != null)) {
+                Version rv = Version.max(
+                        v, Version.max(p.stateVersion, p.deviceVersion).next());
+                p.removedAt = rv;
+                out.add(emitEndpoint(id, ep, p, rv, Origin.REGISTRY));
+            }
+        }
+    }
+
+    /** R5 eviction: every contact and endpoint of the node is removed. */
+    private void removeAllOf(NodeId id, NodeEntry n, Version v, Origin origin, List<EndpointStateEvent> out) {
+        for (EndpointId ep : List.copyOf(n.endpoints)) {
+            PresenceEntry p = endpoints.get(ep).get(id);
+            for (ContactEntry c : p.contacts.values()) {
+                if (!c.isRemoved()) {
+                    Version rv = Version.max(v, c.newest().next());
+                    c.apply(
+                            ContactChange.builder(ep, c.uri, ContactStatus.REMOVED)
+                                    .build(),
+                            rv);
+                    out.add(emitContact(id, ep, c, rv, origin));
+                }
+            }
+            if (p.visibleState() != null || p.visibleDevice() != null || p.visibleChannels() != null) {
+                Version rv = Version.max(
+                        v, Version.max(p.stateVersion, p.deviceVersion).next());
+                p.removedAt = rv;
+                out.add(emitEndpoint(id, ep, p, rv, origin));
+            }
+        }
+    }
+
+    private void markSeen(NodeId node, ContactEntry entry) {
+        NodeEntry n = nodes.get(node);
+        if (n != null && n.snapshotOpen) {
+            entry.seenInSnapshot = n.snapshotGeneration;
+        }
+    }
+
+    private PresenceEntry presence(NodeId node, EndpointId endpoint) {
+        PresenceEntry p =
+                endpoints.computeIfAbsent(endpoint, k -> new TreeMap<>()).get(node);
+        if (p == null) {
+            p = new PresenceEntry();
+            endpoints.get(endpoint).put(node, p);
+            nodes.computeIfAbsent(node, k -> new NodeEntry()).endpoints.add(endpoint);
+        }
+        return p;
+    }
+
+    // ---------------------------------------------------------------- read side
+
+    @Override
+    public Optional<Location> locate(EndpointId endpoint) {
+        List<Location> all = locateAll(endpoint);
+        return all.isEmpty() ? Optional.empty() : Optional.of(all.get(0));
+    }
+
+    @Override
+    public List<Location> locateAll(EndpointId endpoint) {
+        Instant now = clock.instant();
+        List<Candidate> candidates = new ArrayList<>();
+        synchronized (lock) {
+            TreeMap<NodeId, PresenceEntry> ps = endpoints.get(endpoint);
+            if (ps == null) {
+                return List.of();
+            }
+            for (Map.Entry<NodeId, PresenceEntry> pe : ps.entrySet()) {
+                boolean stale = isStale(nodes.get(pe.getKey()), now);
+                for (ContactEntry c : pe.getValue().contacts.values()) {
+                    if (isLiveIgnoringNode(c, now)) {
+                        candidates.add(new Candidate(
+                                pe.getKey(), c, stale, c.registeredAt().orElse(Instant.EPOCH)));
+                    }
+                }
+            }
+            candidates.sort(BEST_FIRST);
+            List<Location> out = new ArrayList<>(candidates.size());
+            for (Candidate cand : candidates) {
+                out.add(new Location(
+                        cand.node,
+                        cand.contact.uri,
+                        cand.contact.address(),
+                        cand.contact.rttStats().map(RttStats::last),
+                        cand.registeredAt));
+            }
+            return out;
+        }
+    }
+
+    private record Candidate(NodeId node, ContactEntry contact, boolean stale, Instant registeredAt) {}
+
+    /** R2: nodes that are not stale first, newest registration first, then node id, then URI. */
+    private static final Comparator<Candidate> BEST_FIRST = Comparator.comparing(Candidate::stale)
+            .thenComparing(Candidate::registeredAt, Comparator.reverseOrder())
+            .thenComparing(Candidate::node)
+            .thenComparing(c -> c.contact.uri);
+
+    private static boolean isLiveIgnoringNode(ContactEntry c, Instant now) {
+        return c.status.isLive() && c.expiresAt().map(x -> x.isAfter(now)).orElse(true);
+    }
+
+    @Override
+    public Optional<EndpointRecord> find(EndpointId endpoint) {
+        Instant now = clock.instant();
+        synchronized (lock) {
+            TreeMap<NodeId, PresenceEntry> ps = endpoints.get(endpoint);
+            if (ps == null || ps.values().stream().allMatch(PresenceEntry::isEmpty)) {
+                return Optional.empty();
+            }
+            List<NodePresence> presence = new ArrayList<>();
+            List<DeviceState> liveDeviceStates = new ArrayList<>();
+            for (Map.Entry<NodeId, PresenceEntry> pe : ps.entrySet()) {
+                PresenceEntry p = pe.getValue();
+                if (p.isEmpty()) {
+                    continue;
+                }
+                boolean stale = isStale(nodes.get(pe.getKey()), now);
+                List<ContactRecord> contacts = new ArrayList<>();
+                for (ContactEntry c : p.contacts.values()) {
+                    if (!c.isRemoved()) {
+                        contacts.add(new ContactRecord(
+                                pe.getKey(),
+                                c.uri,
+                                c.status,
+                                c.aor(),
+                                c.address(),
+                                c.userAgent(),
+                                c.rttStats(),
+                                c.expiresAt(),
+                                c.registeredAt().orElse(Instant.EPOCH),
+                                c.newest().observedAt(),
+                                !stale && isLiveIgnoringNode(c, now)));
+                    }
+                }
+                contacts.sort(Comparator.comparing(ContactRecord::live)
+                        .reversed()
+                        .thenComparing(ContactRecord::registeredAt, Comparator.reverseOrder())
+                        .thenComparing(ContactRecord::uri));
+                DeviceState device = p.visibleDevice();
+                if (device != null && !stale) {
+                    liveDeviceStates.add(device);
+                }
+                Integer channels = p.visibleChannels();
+                presence.add(new NodePresence(
+                        pe.getKey(),
+                        Optional.ofNullable(p.visibleState()),
+                        channels == null ? OptionalInt.empty() : OptionalInt.of(channels),
+                        Optional.ofNullable(device),
+                        contacts,
+                        p.lastUpdate.observedAt(),
+                        stale));
+            }
+            Optional<Location> location = locate(endpoint);
+            Optional<RttStats> rtt = location.flatMap(l ->
+                    Optional.ofNullable(ps.get(l.node()).contacts.get(l.uri())).flatMap(ContactEntry::rttStats));
+            DeviceState aggregated = liveDeviceStates.isEmpty()
+                    ? (presence.stream().anyMatch(p -> p.deviceState().isPresent())
+                            ? DeviceState.UNAVAILABLE
+                            : DeviceState.UNKNOWN)
+                    : DeviceState.aggregate(liveDeviceStates);
+            return Optional.of(new EndpointRecord(endpoint, presence, location, aggregated, rtt));
+        }
+    }
+
+    @Override
+    public List<EndpointId> endpointsOn(NodeId node) {
+        synchronized (lock) {
+            NodeEntry n = nodes.get(node);
+            if (n == null) {
+                return List.of();
+            }
+            return n.endpoints.stream()
+                    .filter(ep -> !endpoints.get(ep).get(node).isEmpty())
+                    .sorted()
+                    .toList();
+        }
+    }
+
+    @Override
+    public List<EndpointId> endpoints() {
+        synchronized (lock) {
+            return endpoints.entrySet().stream()
+                    .filter(e -> e.getValue().values().stream().anyMatch(p -> !p.isEmpty()))
+                    .map(Map.Entry::getKey)
+                    .sorted()
+                    .toList();
+        }
+    }
+
+    @Override
+    public List<NodeRecord> nodes() {
+        Instant now = clock.instant();
+        synchronized (lock) {
+            List<NodeRecord> out = new ArrayList<>();
+            for (Map.Entry<NodeId, NodeEntry> e : nodes.entrySet()) {
+                NodeEntry n = e.getValue();
+                if (n.statusVersion.equals(Version.ZERO)) {
+                    continue; // known only from endpoint observations: no status was ever reported
+                }
+                out.add(new NodeRecord(
+                        e.getKey(),
+                        n.status,
+                        Optional.ofNullable(n.startedAt),
+                        n.heartbeatAt,
+                        Optional.ofNullable(n.collector),
+                        isStale(n, now)));
+            }
+            out.sort(Comparator.comparing(NodeRecord::node));
+            return out;
+        }
+    }
+
+    /** Number of endpoints held, including ones kept only as tombstones (for metrics). */
+    public int size() {
+        synchronized (lock) {
+            return endpoints.size();
+        }
+    }
+
+    /** R5: DOWN, or heartbeat older than staleAfter. A node without status is not stale. */
+    private boolean isStale(NodeEntry n, Instant now) {
+        return staleSinceAt(n, now).isPresent();
+    }
+
+    private Optional<Instant> staleSinceAt(NodeEntry n, Instant now) {
+        if (n == null || n.statusVersion.equals(Version.ZERO)) {
+            return Optional.empty();
+        }
+        if (n.status == NodeStatus.DOWN) {
+            return Optional.of(n.statusVersion.observedAt());
+        }
+        Instant staleAt = n.heartbeatAt.plus(config.staleAfter());
+        return now.isBefore(staleAt) ? Optional.empty() : Optional.of(staleAt);
+    }
+
+    private Optional<Instant> staleSince(NodeEntry n) {
+        return staleSinceAt(n, clock.instant());
+    }
+
+    @Override
+    public Subscription subscribe(RegistryListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        listeners.add(listener);
+        return () -> listeners.remove(listener);
+    }
+
+    private void notifyListeners(List<EndpointStateEvent> changes) {
+        if (changes.isEmpty() || listeners.isEmpty()) {
+            return;
+        }
+        for (EndpointStateEvent change : changes) {
+            for (RegistryListener l : listeners) {
+                try {
+                    l.onChange(change);
+                } catch (RuntimeException ex) {
+                    log.warn("registry listener {} failed; change skipped for it", l, ex);
+                }
+            }
+        }
+    }
+
+    /** Builds an {@link InMemoryEndpointRegistry}. */
+    public static final class Builder {
+        private RegistryConfig config = RegistryConfig.defaults();
+        private Clock clock = Clock.systemUTC();
+
+        private Builder() {}
+
+        public Builder config(RegistryConfig value) {
+            this.config = Objects.requireNonNull(value, "config");
+            return this;
+        }
+
+        public Builder clock(Clock value) {
+            this.clock = Objects.requireNonNull(value, "clock");
+            return this;
+        }
+
+        public InMemoryEndpointRegistry build() {
+            return new InMemoryEndpointRegistry(this);
+        }
+    }
+}

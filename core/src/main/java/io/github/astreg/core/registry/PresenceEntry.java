@@ -1,0 +1,43 @@
+package io.github.astreg.core.registry;
+
+import io.github.astreg.core.model.DeviceState;
+import io.github.astreg.core.model.EndpointState;
+import io.github.astreg.core.model.Version;
+import java.util.TreeMap;
+
+/** Mutable state of one endpoint on one node (R1). Guarded by the registry's lock. */
+final class PresenceEntry {
+    EndpointState state;
+    Version stateVersion = Version.ZERO;
+    Integer channels;
+    Version channelsVersion = Version.ZERO;
+    /** An endpoint REMOVED at this version clears endpoint and device fields older than it. */
+    Version removedAt = Version.ZERO;
+
+    DeviceState device;
+    Version deviceVersion = Version.ZERO;
+    Version endpointEmitted = Version.ZERO;
+    Version deviceEmitted = Version.ZERO;
+    Version lastUpdate = Version.ZERO;
+    int endpointSeenInSnapshot;
+    int deviceSeenInSnapshot;
+    final TreeMap<String, ContactEntry> contacts = new TreeMap<>();
+
+    EndpointState visibleState() {
+        return state != null && stateVersion.isNewerThan(removedAt) ? state : null;
+    }
+
+    Integer visibleChannels() {
+        return channels != null && channelsVersion.isNewerThan(removedAt) ? channels : null;
+    }
+
+    DeviceState visibleDevice() {
+        return device != null && deviceVersion.isNewerThan(removedAt) ? device : null;
+    }
+
+    boolean isEmpty() {
+        return visibleState() == null
+                && visibleDevice() == null
+                && contacts.values().stream().allMatch(ContactEntry::isRemoved);
+    }
+}
