@@ -206,8 +206,9 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
         ContactEntry entry = p.contacts.computeIfAbsent(c.uri(), u -> new ContactEntry(u, config.rttWindow()));
         markSeen(e.node(), entry);
         Version v = e.version();
+        // the newest observation of any kind, changed or not, so the value does not depend on arrival order
+        p.lastUpdate = Version.max(p.lastUpdate, v);
         if (entry.apply(c, v)) {
-            p.lastUpdate = Version.max(p.lastUpdate, v);
             out.add(emitContact(e.node(), c.endpoint(), entry, v, e.origin()));
         }
     }
@@ -243,8 +244,8 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
                 p.channelsVersion = v;
             }
         }
+        p.lastUpdate = Version.max(p.lastUpdate, v);
         if (changed) {
-            p.lastUpdate = Version.max(p.lastUpdate, v);
             out.add(emitEndpoint(e.node(), c.endpoint(), p, v, e.origin()));
         }
     }
@@ -274,12 +275,12 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
             p.deviceSeenInSnapshot = n.snapshotGeneration;
         }
         Version v = e.version();
+        p.lastUpdate = Version.max(p.lastUpdate, v);
         if (v.isNewerThan(p.deviceVersion) && v.isNewerThan(p.removedAt)) {
             boolean changed = p.visibleDevice() != c.state();
             p.device = c.state();
             p.deviceVersion = v;
             if (changed) {
-                p.lastUpdate = Version.max(p.lastUpdate, v);
                 Version ev = v.isNewerThan(p.deviceEmitted) ? v : p.deviceEmitted.next();
                 p.deviceEmitted = ev;
                 out.add(new EndpointStateEvent(e.node(), ev.observedAt(), ev.sequence(), e.origin(), c));
