@@ -1,0 +1,39 @@
+package io.github.astreg.testkit.internal;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** Fault switches shared by a node's servers. Thread-safe. */
+public final class FaultState {
+    private volatile Duration responseDelay = Duration.ZERO;
+    private final Map<String, String> failingActions = new ConcurrentHashMap<>();
+
+    public Duration responseDelay() {
+        return responseDelay;
+    }
+
+    public void responseDelay(Duration d) {
+        this.responseDelay = d;
+    }
+
+    /** Makes every AMI action {@code action} (case-insensitive) fail with {@code message}. */
+    public void failAction(String action, String message) {
+        failingActions.put(action.toLowerCase(Locale.ROOT), message);
+    }
+
+    public void clearFailures() {
+        failingActions.clear();
+    }
+
+    public Optional<String> failure(String action) {
+        return Optional.ofNullable(failingActions.get(action.toLowerCase(Locale.ROOT)));
+    }
+
+    public void reset() {
+        responseDelay = Duration.ZERO;
+        failingActions.clear();
+    }
+}
