@@ -1,0 +1,525 @@
+package io.github.astreg.sink.redis;
+
+import io.github.astreg.core.AstregException;
+import io.github.astreg.core.RetriableAstregException;
+import io.github.astreg.core.json.EventJson;
+import io.github.astreg.core.model.ContactChange;
+import io.github.astreg.core.model.ContactStatus;
+import io.github.astreg.core.model.DeviceChange;
+import io.github.astreg.core.model.EndpointChange;
+import io.github.astreg.core.model.EndpointId;
+import io.github.astreg.core.model.EndpointState;
+import io.github.astreg.core.model.EndpointStateEvent;
+import io.github.astreg.core.model.NodeChange;
+import io.github.astreg.core.model.NodeId;
+import io.github.astreg.core.model.NodeStatus;
+import io.github.astreg.core.model.ObservationKey;
+import io.github.astreg.core.spi.EndpointSink;
+import io.github.astreg.sink.redis.internal.ApplyScript;
+import io.github.astreg.sink.redis.internal.Ordering;
+import io.github.astreg.sink.redis.internal.RedisClients;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.AbstractPipeline;
+import redis.clients.jedis.Response;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.params.SetParams;
+
+/**
+ * Writes the registry's merged changes into Redis, per the key layout of {@link RedisKeys}.
+ *
+ * <pre>{@code
+ * RedisSinkConfig config = RedisSinkConfig.builder().uri("redis://10.0.0.5:6379").password(secret).build();
+ * Pipeline pipeline = Pipeline.builder(registry).sink(RedisEndpointSink.builder(config).build()).build();
+ * }</pre>
+ *
+ * <p>Each change is applied by one Lua script ({@code apply.lua}, sent once with SCRIPT LOAD and
+ * called by EVALSHA, with EVAL as the fallback when the server answers NOSCRIPT): version guard
+ * (R3, strictly newer wins, removals kept as tombstones for {@code tombstoneRetention}), location
+ * recomputed (R2 without node staleness, which readers apply), contact and key TTLs (R4), and a
+ * PUBLISH of the change's {@link EventJson} on {@code <prefix>events} when it was applied. A batch
+ * is one pipeline (one round trip, or one per master in Cluster). A batch is not a transaction, but
+ * every change is idempotent, so a batch that failed half way is simply written again by the
+ * pipeline's retry.
+ *
+ * <p>Data loss: Redis without persistence loses everything on restart (so does a failover to an
+ * empty replica, or a FLUSHALL). Every batch checks this sink's marker key; when it is gone, and
+ * {@code resyncAfterDataLoss} is on, the sink writes again the newest change it ever wrote per key
+ * (it keeps them, minus expired tombstones: memory grows with the number of keys, never with time),
+ * so that once Redis is back the store again equals the registry, without restarting anything.
+ * In Cluster the marker lives on one master; losing another master's data is not noticed.
+ *
+ * <p>Threading: no threads of its own. {@link #write} is called by the pipeline's sink thread; it is
+ * synchronized, so other callers are safe too. {@link #close()} closes the client unless it was
+ * supplied by the caller.
+ */
+public final class RedisEndpointSink implements EndpointSink {
+    private static final Logger log = LoggerFactory.getLogger(RedisEndpointSink.class);
+    private static final long MARKER_TTL_MS = Duration.ofHours(1).toMillis();
+    private static final int REPLAY_CHUNK = 1000;
+    private static final int INDEX_CACHE_LIMIT = 200_000;
+    private static final Duration PRUNE_EVERY = Duration.ofSeconds(30);
+
+    private final RedisSinkConfig config;
+    private final RedisKeys keys;
+    private final Clock clock;
+    private final String name;
+    private final UnifiedJedis suppliedClient;
+    private final String markerKey;
+    private final String channel;
+    private final Map<ObservationKey, EndpointStateEvent> written;
+    private final Set<String> indexed = new HashSet<>();
+    private final AtomicLong applied = new AtomicLong();
+    private final AtomicLong ignored = new AtomicLong();
+    private final AtomicLong batches = new AtomicLong();
+    private final AtomicLong resyncs = new AtomicLong();
+    private final AtomicLong noScript = new AtomicLong();
+    private UnifiedJedis client;
+    private boolean started;
+    private boolean closed;
+    private Instant lastPrune = Instant.EPOCH;
+
+    private RedisEndpointSink(Builder b) {
+        this.config = b.config;
+        this.keys = RedisKeys.withPrefix(config.keyPrefix());
+        this.clock = b.clock;
+        this.name = b.name;
+        this.suppliedClient = b.client;
+        this.markerKey = keys.sinkMarker(UUID.randomUUID().toString());
+        this.channel = b.publish ? keys.events() : "";
+        this.written = config.resyncAfterDataLoss() ? new LinkedHashMap<>() : null;
+    }
+
+    /** A sink over the configured Redis; optional collaborators are set on the builder. */
+    public static Builder builder(RedisSinkConfig config) {
+        return new Builder(config);
+    }
+
+    public RedisSinkConfig config() {
+        return config;
+    }
+
+    public RedisKeys keys() {
+        return keys;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    /**
+     * Connects (unless a client was supplied), loads the script and sets this sink's marker.
+     * Idempotent.
+     *
+     * @throws RetriableAstregException when Redis cannot be reached
+     */
+    @Override
+    public synchronized void start() {
+        if (closed) {
+            throw new IllegalStateException("sink " + name + " is closed");
+        }
+        if (started) {
+            return;
+        }
+        try {
+            if (client == null) {
+                client = suppliedClient != null ? suppliedClient : RedisClients.open(config);
+            }
+            String sha = client.scriptLoad(ApplyScript.source());
+            if (!ApplyScript.sha().equals(sha)) {
+                throw new AstregException(
+                        "redis returned SHA " + sha + " for the apply script, expected " + ApplyScript.sha());
+            }
+            client.set(markerKey, name, SetParams.setParams().px(MARKER_TTL_MS));
+            started = true;
+            log.info("sink {} started: {}", name, config);
+        } catch (JedisException e) {
+            throw translate("start", e);
+        }
+    }
+
+    /**
+     * Applies a batch in one pipeline. Changes the store already holds at the same or a newer
+     * version leave it unchanged (R3).
+     *
+     * @throws RetriableAstregException when Redis cannot be reached (the pipeline retries)
+     * @throws AstregException when Redis rejects a command (ACL, wrong type under a key)
+     */
+    @Override
+    public synchronized void write(List<EndpointStateEvent> batch) {
+        Objects.requireNonNull(batch, "batch");
+        if (closed) {
+            throw new IllegalStateException("sink " + name + " is closed");
+        }
+        if (!started) {
+            start();
+        }
+        if (batch.isEmpty()) {
+            return;
+        }
+        Instant now = clock.instant();
+        boolean lost;
+        try {
+            lost = apply(batch, now, true);
+        } catch (JedisException e) {
+            throw translate("write", e);
+        }
+        batches.incrementAndGet();
+        if (written != null) {
+            for (EndpointStateEvent e : batch) {
+                EndpointStateEvent old = written.get(e.key());
+                if (old == null || e.version().isNewerThan(old.version())) {
+                    written.put(e.key(), e);
+                }
+            }
+            prune(now);
+        }
+        if (lost) {
+            resyncs.incrementAndGet();
+            indexed.clear();
+            Collection<EndpointStateEvent> all = written != null ? List.copyOf(written.values()) : batch;
+            log.warn(
+                    "sink {}: redis lost its data (marker {} gone); writing again {} changes",
+                    name,
+                    markerKey,
+                    written != null ? all.size() : 0);
+            if (written == null) {
+                return;
+            }
+            List<EndpointStateEvent> list = new ArrayList<>(all);
+            try {
+                for (int i = 0; i < list.size(); i += REPLAY_CHUNK) {
+                    apply(list.subList(i, Math.min(list.size(), i + REPLAY_CHUNK)), now, false);
+                }
+            } catch (JedisException e) {
+                // the next batch finds the marker (set above) and would not replay: force it
+                try {
+                    client.del(markerKey);
+                } catch (JedisException ignore) {
+                    // unreachable again: the marker is gone with the data anyway
+                }
+                throw translate("resync", e);
+            }
+        }
+    }
+
+    /** Sends one pipeline; returns whether the marker was missing (the store lost its data). */
+    private boolean apply(List<EndpointStateEvent> events, Instant now, boolean checkMarker) {
+        List<Call> calls = new ArrayList<>(events.size() + 4);
+        List<String[]> indexAdds = new ArrayList<>();
+        String nowT = Ordering.instant(now);
+        String nowMs = Long.toString(now.toEpochMilli());
+        String retMs = Long.toString(config.tombstoneRetention().toMillis());
+        for (EndpointStateEvent e : events) {
+            encode(e, now, nowT, nowMs, retMs, calls);
+            if (e.endpoint().isPresent()) {
+                String ep = e.endpoint().get().toString();
+                String cacheKey = e.node().value() + '\u0000' + ep;
+                if (indexed.add(cacheKey)) {
+                    indexAdds.add(new String[] {keys.nodeIndex(e.node()), ep});
+                    indexAdds.add(new String[] {keys.endpointIndex(), ep});
+                }
+            }
+        }
+        if (indexed.size() > INDEX_CACHE_LIMIT) {
+            indexed.clear();
+        }
+        Response<String> marker;
+        List<Response<Object>> results = new ArrayList<>(calls.size());
+        try (AbstractPipeline p = client.pipelined()) {
+            marker = checkMarker ? p.get(markerKey) : null;
+            for (Call c : calls) {
+                results.add(p.evalsha(ApplyScript.sha(), c.keys, c.args));
+            }
+            for (String[] add : indexAdds) {
+                p.sadd(add[0], add[1]);
+            }
+            if (checkMarker) {
+                p.set(markerKey, name, SetParams.setParams().px(MARKER_TTL_MS));
+            }
+            p.sync();
+        } catch (JedisException e) {
+            // the index cache must not claim what may not have landed
+            indexed.clear();
+            throw e;
+        }
+        List<Call> retry = new ArrayList<>();
+        for (int i = 0; i < calls.size(); i++) {
+            try {
+                count(results.get(i).get());
+            } catch (JedisDataException e) {
+                if (isNoScript(e)) {
+                    retry.add(calls.get(i));
+                } else {
+                    indexed.clear();
+                    throw e;
+                }
+            }
+        }
+        if (!retry.isEmpty()) {
+            // the server forgot the script (restart, SCRIPT FLUSH, failover): EVAL sends and caches it
+            noScript.incrementAndGet();
+            List<Response<Object>> again = new ArrayList<>(retry.size());
+            try (AbstractPipeline p = client.pipelined()) {
+                for (Call c : retry) {
+                    again.add(p.eval(ApplyScript.source(), c.keys, c.args));
+                }
+                p.sync();
+            }
+            for (Response<Object> r : again) {
+                count(r.get());
+            }
+        }
+        return checkMarker && marker.get() == null;
+    }
+
+    private void count(Object result) {
+        if (result instanceof Long l && l == 1L) {
+            applied.incrementAndGet();
+        } else {
+            ignored.incrementAndGet();
+        }
+    }
+
+    private static boolean isNoScript(JedisDataException e) {
+        String m = e.getMessage();
+        return m != null && m.startsWith("NOSCRIPT");
+    }
+
+    private record Call(List<String> keys, List<String> args) {}
+
+    private void encode(EndpointStateEvent e, Instant now, String nowT, String nowMs, String retMs, List<Call> calls) {
+        String v = Ordering.version(e.version());
+        String json = EventJson.write(e);
+        if (e.change() instanceof ContactChange c) {
+            ContactStatus s = c.status();
+            String k = s == ContactStatus.REMOVED ? "2" : s.isLive() ? "1" : "0";
+            calls.add(endpointCall(
+                    c.endpoint(),
+                    "c",
+                    v,
+                    json,
+                    e.node(),
+                    RedisKeys.contactField(e.node(), c.uri()),
+                    k,
+                    c.expiresAt().map(Ordering::instant).orElse(""),
+                    s == ContactStatus.REMOVED
+                            ? ""
+                            : Ordering.instant(c.registeredAt().orElse(Instant.EPOCH)),
+                    c.rtt().map(r -> Long.toString(r.toNanos() / 1000)).orElse(""),
+                    nowT,
+                    nowMs,
+                    retMs));
+        } else if (e.change() instanceof EndpointChange c) {
+            calls.add(endpointCall(
+                    c.endpoint(),
+                    "e",
+                    v,
+                    json,
+                    e.node(),
+                    RedisKeys.endpointField(e.node()),
+                    c.state() == EndpointState.REMOVED ? "2" : "1",
+                    "",
+                    "",
+                    "",
+                    nowT,
+                    nowMs,
+                    retMs));
+        } else if (e.change() instanceof DeviceChange c) {
+            calls.add(endpointCall(
+                    c.endpoint(),
+                    "d",
+                    v,
+                    json,
+                    e.node(),
+                    RedisKeys.deviceField(e.node()),
+                    "1",
+                    "",
+                    "",
+                    "",
+                    nowT,
+                    nowMs,
+                    retMs));
+        } else if (e.change() instanceof NodeChange c) {
+            if (c.status() != NodeStatus.UP && c.status() != NodeStatus.DOWN) {
+                return; // snapshot boundaries are registry input, not state
+            }
+            calls.add(new Call(
+                    List.of(keys.nodes()),
+                    List.of("n", v, json, channel, e.node().value())));
+            long ttl = Duration.between(now, e.observedAt().plus(config.heartbeatTtl()))
+                    .toMillis();
+            List<String> args = new ArrayList<>(List.of(
+                    "h",
+                    v,
+                    json,
+                    "",
+                    Long.toString(ttl),
+                    "status",
+                    c.status().name(),
+                    "heartbeatAt",
+                    e.observedAt().toString()));
+            c.collector().ifPresent(x -> args.addAll(List.of("collector", x)));
+            c.startedAt().ifPresent(x -> args.addAll(List.of("startedAt", x.toString())));
+            calls.add(new Call(List.of(keys.node(e.node())), args));
+        }
+    }
+
+    private Call endpointCall(
+            EndpointId ep,
+            String op,
+            String v,
+            String json,
+            NodeId node,
+            String field,
+            String k,
+            String expires,
+            String registered,
+            String rtt,
+            String nowT,
+            String nowMs,
+            String retMs) {
+        return new Call(
+                List.of(keys.endpoint(ep), keys.location(ep)),
+                List.of(op, v, json, channel, node.value(), field, k, expires, registered, rtt, nowT, nowMs, retMs));
+    }
+
+    /** Drops kept changes the store has forgotten too (expired tombstones and registrations). */
+    private void prune(Instant now) {
+        if (now.isBefore(lastPrune.plus(PRUNE_EVERY))) {
+            return;
+        }
+        lastPrune = now;
+        Instant before = now.minus(config.tombstoneRetention());
+        Iterator<EndpointStateEvent> it = written.values().iterator();
+        while (it.hasNext()) {
+            EndpointStateEvent e = it.next();
+            if (e.change() instanceof ContactChange c) {
+                boolean gone = c.status() == ContactStatus.REMOVED
+                        ? e.observedAt().isBefore(before)
+                        : c.expiresAt().map(x -> x.isBefore(before)).orElse(false);
+                if (gone) {
+                    it.remove();
+                }
+            } else if (e.change() instanceof EndpointChange c
+                    && c.state() == EndpointState.REMOVED
+                    && e.observedAt().isBefore(before)) {
+                it.remove();
+            }
+        }
+    }
+
+    private RuntimeException translate(String what, JedisException e) {
+        String msg =
+                "redis sink " + name + ": " + what + " failed: " + e.getClass().getSimpleName() + ": " + e.getMessage();
+        if (e instanceof JedisConnectionException || e.getCause() instanceof JedisConnectionException) {
+            return new RetriableAstregException(msg, e);
+        }
+        return new AstregException(msg, e);
+    }
+
+    /**
+     * Counters for metrics: {@code batches}, {@code applied} (changes the store took),
+     * {@code ignored} (changes it already held at the same or a newer version), {@code resyncs}
+     * (times the store had lost its data), {@code noscript} (EVAL fallbacks), {@code kept} (changes
+     * kept for a resync).
+     */
+    public synchronized Map<String, Long> counters() {
+        Map<String, Long> m = new LinkedHashMap<>();
+        m.put("batches", batches.get());
+        m.put("applied", applied.get());
+        m.put("ignored", ignored.get());
+        m.put("resyncs", resyncs.get());
+        m.put("noscript", noScript.get());
+        m.put("kept", written == null ? 0L : (long) written.size());
+        return m;
+    }
+
+    /** Closes the client unless it was supplied; idempotent; throws nothing. */
+    @Override
+    public void close() {
+        UnifiedJedis c;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            c = client;
+            client = null;
+        }
+        if (c != null && c != suppliedClient) {
+            try {
+                c.close();
+            } catch (RuntimeException e) {
+                log.debug("sink {}: closing the client failed: {}", name, e.toString());
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "RedisEndpointSink[" + name + " " + config + "]";
+    }
+
+    /** Builds a {@link RedisEndpointSink}. */
+    public static final class Builder {
+        private final RedisSinkConfig config;
+        private Clock clock = Clock.systemUTC();
+        private String name = "redis";
+        private UnifiedJedis client;
+        private boolean publish = true;
+
+        private Builder(RedisSinkConfig config) {
+            this.config = Objects.requireNonNull(config, "config");
+        }
+
+        /** The clock that decides what "now" is for expiry, TTLs and tombstone purge. */
+        public Builder clock(Clock value) {
+            this.clock = Objects.requireNonNull(value, "clock");
+            return this;
+        }
+
+        /** The sink's name in logs, metrics and its pipeline thread; default {@code redis}. */
+        public Builder name(String value) {
+            this.name = Objects.requireNonNull(value, "name");
+            return this;
+        }
+
+        /**
+         * A client to use instead of one made from the config's endpoints; the sink does not close
+         * it. Key prefix, TTLs and retention still come from the config.
+         */
+        public Builder client(UnifiedJedis value) {
+            this.client = Objects.requireNonNull(value, "client");
+            return this;
+        }
+
+        /** Whether applied changes are published on {@code <prefix>events}; default true. */
+        public Builder publish(boolean value) {
+            this.publish = value;
+            return this;
+        }
+
+        public RedisEndpointSink build() {
+            return new RedisEndpointSink(this);
+        }
+    }
+}

@@ -1,0 +1,300 @@
+package io.github.astreg.sink.redis.internal;
+
+import io.github.astreg.core.json.EventJson;
+import io.github.astreg.core.json.EventJsonException;
+import io.github.astreg.core.model.EndpointStateEvent;
+import io.github.astreg.sink.redis.RedisSinkConfig;
+import java.time.Duration;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.Connection;
+import redis.clients.jedis.JedisPubSub;
+import redis.clients.jedis.UnifiedJedis;
+
+/**
+ * Follows the {@code <prefix>events} channel and hands decoded changes to a consumer.
+ *
+ * <p>Threads (daemons, stopped by {@link #close()}): {@code astreg-redis-subscriber-<channel>} reads
+ * the subscription on its own connection and only queues raw messages (bounded, 10 000; when full,
+ * messages are dropped and counted); {@code astreg-redis-listeners-<channel>} decodes them, runs the
+ * consumer, and every {@link #PING_EVERY} pings the subscription: a link that stays silent for three
+ * pings is closed, which makes the reader reconnect (half-open TCP links are noticed this way).
+ * After any error the reader reconnects with backoff (100 ms doubling to 5 s) for ever. Messages
+ * published while the link was down are not replayed.
+ */
+public final class EventSubscriber implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(EventSubscriber.class);
+    /** Interval of the subscription keepalive ping. */
+    public static final Duration PING_EVERY = Duration.ofSeconds(5);
+
+    private static final int CAPACITY = 10_000;
+    private static final int SHOWN = 120;
+
+    private final RedisSinkConfig config;
+    private final UnifiedJedis client;
+    private final String channel;
+    private final Consumer<EndpointStateEvent> consumer;
+    private final BlockingQueue<String> queue = new ArrayBlockingQueue<>(CAPACITY);
+    private final Thread reader;
+    private final Thread dispatcher;
+    private final CountDownLatch firstSubscribe = new CountDownLatch(1);
+    private final AtomicLong received = new AtomicLong();
+    private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong malformed = new AtomicLong();
+    private final AtomicLong reconnects = new AtomicLong();
+    private volatile boolean closed;
+    private volatile boolean subscribed;
+    private volatile Connection current;
+    private volatile Handler handler;
+    private volatile long lastPongNanos;
+
+    public EventSubscriber(
+            RedisSinkConfig config, UnifiedJedis client, String channel, Consumer<EndpointStateEvent> consumer) {
+        this.config = config;
+        this.client = client;
+        this.channel = channel;
+        this.consumer = consumer;
+        this.reader = new Thread(this::readLoop, "astreg-redis-subscriber-" + channel);
+        this.reader.setDaemon(true);
+        this.dispatcher = new Thread(this::dispatchLoop, "astreg-redis-listeners-" + channel);
+        this.dispatcher.setDaemon(true);
+    }
+
+    public void start() {
+        reader.start();
+        dispatcher.start();
+    }
+
+    /** Waits until the subscription is active (it may drop again later); false on timeout. */
+    public boolean awaitSubscribed(Duration timeout) throws InterruptedException {
+        if (!firstSubscribe.await(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+            return false;
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!subscribed && System.nanoTime() < deadline && !closed) {
+            Thread.sleep(10);
+        }
+        return subscribed;
+    }
+
+    public boolean isSubscribed() {
+        return subscribed;
+    }
+
+    /** {@code received}, {@code dropped} (queue full), {@code malformed}, {@code reconnects}. */
+    public java.util.Map<String, Long> counters() {
+        return java.util.Map.of(
+                "received", received.get(),
+                "dropped", dropped.get(),
+                "malformed", malformed.get(),
+                "reconnects", reconnects.get());
+    }
+
+    private void readLoop() {
+        long backoffMs = 100;
+        int attempt = 0;
+        boolean warned = false;
+        while (!closed) {
+            Connection conn = null;
+            try {
+                conn = RedisClients.subscriberConnection(config, client, attempt);
+                current = conn;
+                if (closed) {
+                    break;
+                }
+                Handler h = new Handler();
+                handler = h;
+                lastPongNanos = System.nanoTime();
+                h.proceed(conn, channel);
+            } catch (RuntimeException e) {
+                if (closed) {
+                    break;
+                }
+                if (!warned) {
+                    log.warn(
+                            "subscription to {} lost or not possible, reconnecting with backoff: {}",
+                            channel,
+                            e.toString());
+                    warned = true;
+                } else {
+                    log.debug("subscription to {} failed again: {}", channel, e.toString());
+                }
+            } finally {
+                subscribed = false;
+                handler = null;
+                current = null;
+                if (conn != null) {
+                    try {
+                        conn.close();
+                    } catch (RuntimeException ignore) {
+                        // already broken
+                    }
+                }
+            }
+            if (closed) {
+                break;
+            }
+            attempt++;
+            reconnects.incrementAndGet();
+            if (subscribedSinceLastFailure) {
+                // it worked until now: retry fast, and warn again if it keeps failing
+                backoffMs = 100;
+                warned = false;
+                subscribedSinceLastFailure = false;
+            }
+            try {
+                Thread.sleep(backoffMs);
+            } catch (InterruptedException e) {
+                if (closed) {
+                    break;
+                }
+            }
+            backoffMs = Math.min(backoffMs * 2, 5000);
+        }
+    }
+
+    private volatile boolean subscribedSinceLastFailure;
+
+    private void dispatchLoop() {
+        long lastPing = System.nanoTime();
+        boolean warnedMalformed = false;
+        while (!closed) {
+            String msg;
+            try {
+                msg = queue.poll(200, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                if (closed) {
+                    return;
+                }
+                continue;
+            }
+            if (msg != null) {
+                EndpointStateEvent event = null;
+                try {
+                    event = EventJson.readEvent(msg);
+                } catch (EventJsonException | IllegalArgumentException e) {
+                    malformed.incrementAndGet();
+                    if (!warnedMalformed) {
+                        log.warn("ignoring malformed message on {} ({}): {}", channel, e.getMessage(), shorten(msg));
+                        warnedMalformed = true;
+                    } else {
+                        log.debug("ignoring malformed message on {}: {}", channel, shorten(msg));
+                    }
+                }
+                if (event != null) {
+                    try {
+                        consumer.accept(event);
+                    } catch (RuntimeException e) {
+                        log.warn("listener of {} failed; change skipped for it", channel, e);
+                    }
+                }
+            }
+            long now = System.nanoTime();
+            if (now - lastPing >= PING_EVERY.toNanos()) {
+                lastPing = now;
+                keepalive(now);
+            }
+        }
+    }
+
+    private void keepalive(long now) {
+        Handler h = handler;
+        Connection c = current;
+        if (h == null || c == null || !subscribed) {
+            return;
+        }
+        if (now - lastPongNanos > PING_EVERY.toNanos() * 3) {
+            log.warn("subscription to {} silent for {} pings: reconnecting", channel, 3);
+            try {
+                c.disconnect();
+            } catch (RuntimeException ignore) {
+                // the reader notices
+            }
+            return;
+        }
+        try {
+            h.ping();
+        } catch (RuntimeException e) {
+            log.debug("ping on {} failed: {}", channel, e.toString());
+        }
+    }
+
+    private static String shorten(String s) {
+        String t = s.length() > SHOWN ? s.substring(0, SHOWN) + "...(" + s.length() + " chars)" : s;
+        StringBuilder out = new StringBuilder(t.length());
+        for (int i = 0; i < t.length(); i++) {
+            char c = t.charAt(i);
+            out.append(Character.isISOControl(c) ? '?' : c);
+        }
+        return out.toString();
+    }
+
+    /** Stops both threads and closes the connection; idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        Connection c = current;
+        if (c != null) {
+            try {
+                c.disconnect();
+            } catch (RuntimeException ignore) {
+                // closing anyway
+            }
+        }
+        reader.interrupt();
+        dispatcher.interrupt();
+        join(reader);
+        join(dispatcher);
+    }
+
+    private static void join(Thread t) {
+        if (t.getState() == Thread.State.NEW) {
+            return;
+        }
+        try {
+            t.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (t.isAlive()) {
+            log.warn("thread {} did not stop within 5 s", t.getName());
+        }
+    }
+
+    private final class Handler extends JedisPubSub {
+        @Override
+        public void onSubscribe(String ch, int count) {
+            subscribed = true;
+            subscribedSinceLastFailure = true;
+            lastPongNanos = System.nanoTime();
+            if (reconnects.get() > 0) {
+                log.info("subscription to {} is back", ch);
+            }
+            firstSubscribe.countDown();
+        }
+
+        @Override
+        public void onMessage(String ch, String message) {
+            received.incrementAndGet();
+            if (!queue.offer(message)) {
+                if (dropped.incrementAndGet() == 1) {
+                    log.warn("listeners of {} too slow: queue of {} full, dropping changes", ch, CAPACITY);
+                }
+            }
+        }
+
+        @Override
+        public void onPong(String pattern) {
+            lastPongNanos = System.nanoTime();
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package io.github.astreg.sink.redis.internal;
+
+import io.github.astreg.core.model.Version;
+import java.time.Instant;
+
+/**
+ * Fixed-width digit strings for instants and versions, so that the Lua script orders them byte by
+ * byte exactly like {@link Version#compareTo} and {@link Instant#compareTo}.
+ *
+ * <p>Instant: a sign digit ({@code 1} for epoch seconds &gt;= 0, else {@code 0} with the seconds
+ * offset by 10^17), 17 digits of seconds, 9 digits of nanos: 27 characters. Version: instant plus 19
+ * digits of sequence: 46 characters.
+ */
+public final class Ordering {
+    /** Length of an instant string. */
+    public static final int INSTANT_LENGTH = 27;
+
+    private static final long OFFSET = 100_000_000_000_000_000L;
+
+    private Ordering() {}
+
+    public static String instant(Instant t) {
+        StringBuilder s = new StringBuilder(46);
+        appendInstant(s, t);
+        return s.toString();
+    }
+
+    public static String version(Version v) {
+        StringBuilder s = new StringBuilder(46);
+        appendInstant(s, v.observedAt());
+        pad(s, v.sequence(), 19);
+        return s.toString();
+    }
+
+    public static String version(Instant observedAt, long sequence) {
+        return version(new Version(observedAt, sequence));
+    }
+
+    private static void appendInstant(StringBuilder s, Instant t) {
+        long sec = t.getEpochSecond();
+        if (sec >= 0) {
+            s.append('1');
+            pad(s, sec, 17);
+        } else {
+            s.append('0');
+            pad(s, sec + OFFSET, 17);
+        }
+        pad(s, t.getNano(), 9);
+    }
+
+    private static void pad(StringBuilder s, long value, int width) {
+        String digits = Long.toString(value);
+        for (int i = digits.length(); i < width; i++) {
+            s.append('0');
+        }
+        s.append(digits);
+    }
+}
