@@ -1,0 +1,92 @@
+package io.github.astreg.source.ami.internal;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import org.asteriskjava.manager.internal.ManagerConnectionImpl;
+import org.asteriskjava.util.SocketConnectionFacade;
+
+/**
+ * asterisk-java's connection with a socket that counts the event frames it reads
+ * ({@link WireCounter}) and remembers the reader thread, so that {@code close()} can wait for it.
+ * One instance per connection attempt; asterisk-java's own reconnect is stopped by logging off.
+ */
+public final class AmiConnection extends ManagerConnectionImpl {
+    private final WireCounter counter;
+    private volatile Thread readerThread;
+
+    public AmiConnection(WireCounter counter) {
+        this.counter = counter;
+    }
+
+    public WireCounter counter() {
+        return counter;
+    }
+
+    /** The thread that read this connection's socket, once it read a line. */
+    public Thread readerThread() {
+        return readerThread;
+    }
+
+    @Override
+    protected SocketConnectionFacade createSocket() throws IOException {
+        return new CountingSocket(super.createSocket());
+    }
+
+    private final class CountingSocket implements SocketConnectionFacade {
+        private final SocketConnectionFacade delegate;
+
+        CountingSocket(SocketConnectionFacade delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public String readLine() throws IOException {
+            if (readerThread == null) {
+                readerThread = Thread.currentThread();
+            }
+            String line = delegate.readLine();
+            counter.onLine(line);
+            return line;
+        }
+
+        @Override
+        public void write(String s) throws IOException {
+            delegate.write(s);
+        }
+
+        @Override
+        public void flush() throws IOException {
+            delegate.flush();
+        }
+
+        @Override
+        public void close() throws IOException {
+            delegate.close();
+        }
+
+        @Override
+        public boolean isConnected() {
+            return delegate.isConnected();
+        }
+
+        @Override
+        public InetAddress getLocalAddress() {
+            return delegate.getLocalAddress();
+        }
+
+        @Override
+        public int getLocalPort() {
+            return delegate.getLocalPort();
+        }
+
+        @Override
+        public InetAddress getRemoteAddress() {
+            return delegate.getRemoteAddress();
+        }
+
+        @Override
+        public int getRemotePort() {
+            return delegate.getRemotePort();
+        }
+    }
+}

@@ -1,0 +1,21 @@
+package io.github.astreg.source.ami.internal.events;
+
+import org.asteriskjava.manager.AsteriskMapping;
+
+/** The AMI {@code DeviceStateChange} frame (asterisk-java has no usable class for it); headers kept by name. */
+@AsteriskMapping("DeviceStateChange")
+public final class DeviceStateItemEvent extends HeaderEvent {
+    private static final long serialVersionUID = 1L;
+
+    public DeviceStateItemEvent(Object source) {
+        super(source);
+    }
+
+    public void setDevice(String v) {
+        header("Device", v);
+    }
+
+    public void setState(String v) {
+        header("State", v);
+    }
+}

@@ -1,0 +1,49 @@
+package io.github.astreg.source.ami.internal.events;
+
+import io.github.astreg.source.ami.internal.Headers;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.asteriskjava.manager.event.ResponseEvent;
+
+/**
+ * Base of the event classes this module registers with asterisk-java for frames it has no (usable)
+ * class for. It extends {@link ResponseEvent} so that list items are collected by
+ * {@code sendEventGeneratingAction}; every header asterisk-java sets through a setter is also kept
+ * by name, so the mapping reads the frame as Asterisk wrote it.
+ */
+public abstract class HeaderEvent extends ResponseEvent {
+    private static final long serialVersionUID = 1L;
+
+    private final Map<String, String> headers = new LinkedHashMap<>();
+
+    protected HeaderEvent(Object source) {
+        super(source);
+    }
+
+    /** Records one header; called by the setters of subclasses. */
+    protected final void header(String name, String value) {
+        if (value != null) {
+            headers.put(name, value);
+        }
+    }
+
+    /** The headers of the frame, with {@code Timestamp}, {@code SystemName} and {@code ActionID} when present. */
+    public final Headers headers() {
+        Headers.Builder b = Headers.builder();
+        headers.forEach(b::put);
+        if (getTimestamp() != null) {
+            b.put("Timestamp", java.math.BigDecimal.valueOf(getTimestamp()).toPlainString());
+        }
+        b.put("SystemName", getSystemName());
+        b.put("ActionID", getActionId());
+        return b.build();
+    }
+
+    public void setEventList(String v) {
+        header("EventList", v);
+    }
+
+    public void setListItems(String v) {
+        header("ListItems", v);
+    }
+}

@@ -1,0 +1,120 @@
+package io.github.astreg.source.ami;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.astreg.core.model.NodeId;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class AmiSourceConfigTest {
+    private static final String SECRET = "s3cr3t-never-printed";
+
+    @Test
+    void defaults() {
+        AmiSourceConfig c = AmiSourceConfig.builder("pbx1", "astreg", SECRET).build();
+        assertThat(c.port()).isEqualTo(5038);
+        assertThat(c.nodeId()).isEmpty();
+        assertThat(c.tls()).isFalse();
+        assertThat(c.eventMask()).isEqualTo("system,call");
+        assertThat(c.keepaliveInterval()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(c.readTimeout()).isGreaterThan(c.keepaliveInterval());
+        assertThat(c.contactPollInterval()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(c.secret()).isEqualTo(SECRET);
+    }
+
+    @Test
+    void secretIsNeverPrinted() {
+        AmiSourceConfig c = AmiSourceConfig.builder("pbx1", "astreg", SECRET).build();
+        assertThat(c.toString()).doesNotContain(SECRET).contains("secret=****").contains("pbx1");
+        assertThatThrownBy(() -> AmiSourceConfig.builder("pbx1", "astreg", SECRET)
+                        .port(0)
+                        .build())
+                .hasMessageNotContaining(SECRET);
+        Map<String, String> m = new HashMap<>(Map.of("host", "pbx1", "username", "u", "secret", SECRET, "port", "x"));
+        assertThatThrownBy(() -> AmiSourceConfig.fromMap(m)).hasMessageNotContaining(SECRET);
+    }
+
+    @Test
+    void everyBadFieldIsReportedAtOnce() {
+        assertThatThrownBy(() -> AmiSourceConfig.builder(" ", null, "")
+                        .port(70000)
+                        .eventMask("system;call")
+                        .keepaliveInterval(Duration.ofSeconds(20))
+                        .readTimeout(Duration.ofSeconds(10))
+                        .contactPollInterval(Duration.ZERO)
+                        .reconnectDelay(Duration.ofSeconds(5), Duration.ofSeconds(1))
+                        .eventQueueCapacity(1)
+                        .build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContainingAll(
+                        "host:",
+                        "username:",
+                        "secret:",
+                        "port:",
+                        "eventMask:",
+                        "readTimeout:",
+                        "contactPollInterval:",
+                        "reconnectDelayMax:",
+                        "eventQueueCapacity:");
+    }
+
+    @Test
+    void fromMapReadsEveryKey() {
+        Map<String, String> m = new HashMap<>();
+        m.put("host", "10.0.0.5");
+        m.put("port", "5039");
+        m.put("username", "astreg");
+        m.put("secret", SECRET);
+        m.put("node", "pbx-eu-1");
+        m.put("tls", "yes");
+        m.put("eventMask", "system,call,reporting");
+        m.put("connectTimeout", "2s");
+        m.put("actionTimeout", "PT20S");
+        m.put("keepaliveInterval", "3s");
+        m.put("readTimeout", "9s");
+        m.put("contactPollInterval", "1m");
+        m.put("contactPollDelay", "100ms");
+        m.put("reconnectDelayMin", "100ms");
+        m.put("reconnectDelayMax", "10s");
+        m.put("eventQueueCapacity", "5000");
+        m.put("serverZone", "Europe/Berlin");
+        AmiSourceConfig c = AmiSourceConfig.fromMap(m);
+        assertThat(c.host()).isEqualTo("10.0.0.5");
+        assertThat(c.port()).isEqualTo(5039);
+        assertThat(c.nodeId()).contains(NodeId.of("pbx-eu-1"));
+        assertThat(c.tls()).isTrue();
+        assertThat(c.eventMask()).isEqualTo("system,call,reporting");
+        assertThat(c.connectTimeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(c.actionTimeout()).isEqualTo(Duration.ofSeconds(20));
+        assertThat(c.keepaliveInterval()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(c.readTimeout()).isEqualTo(Duration.ofSeconds(9));
+        assertThat(c.contactPollInterval()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(c.contactPollDelay()).isEqualTo(Duration.ofMillis(100));
+        assertThat(c.reconnectDelayMin()).isEqualTo(Duration.ofMillis(100));
+        assertThat(c.reconnectDelayMax()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(c.eventQueueCapacity()).isEqualTo(5000);
+        assertThat(c.serverZone()).isEqualTo(ZoneId.of("Europe/Berlin"));
+        assertThat(AmiSourceConfig.fromMap(m).toString()).isEqualTo(c.toString());
+        assertThat(c.toBuilder().build().toString()).isEqualTo(c.toString());
+    }
+
+    @Test
+    void fromMapReportsUnknownKeysAndBadValuesTogether() {
+        Map<String, String> m = new HashMap<>();
+        m.put("host", "pbx1");
+        m.put("username", "astreg");
+        m.put("secret", SECRET);
+        m.put("pollInterval", "5s");
+        m.put("tls", "maybe");
+        m.put("node", "bad node!");
+        m.put("keepaliveInterval", "soon");
+        m.put("serverZone", "Mars/Olympus");
+        assertThatThrownBy(() -> AmiSourceConfig.fromMap(m))
+                .hasMessageContainingAll(
+                        "pollInterval: unknown key", "tls:", "node:", "keepaliveInterval:", "serverZone:");
+    }
+}
