@@ -156,13 +156,7 @@ public final class RedisEndpointRegistry implements EndpointRegistry, AutoClosea
     @Override
     public List<NodeRecord> nodes() {
         Instant now = clock.instant();
-        Nodes nodes;
-        try {
-            Map<String, String> raw = client().hgetAll(keys.nodes());
-            nodes = nodes(raw, null);
-        } catch (JedisException e) {
-            throw translate("nodes", e);
-        }
+        Nodes nodes = retryOnce("nodes", () -> nodes(client().hgetAll(keys.nodes()), null));
         List<NodeRecord> out = new ArrayList<>();
         for (Map.Entry<NodeId, NodeInfo> e : nodes.byId.entrySet()) {
             NodeInfo n = e.getValue();
@@ -180,7 +174,11 @@ public final class RedisEndpointRegistry implements EndpointRegistry, AutoClosea
 
     /** Endpoints of an index set whose hash still shows presence (of {@code node}, when given). */
     private List<EndpointId> listed(String indexKey, NodeId node) {
-        try {
+        return retryOnce("list endpoints", () -> listedOnce(indexKey, node));
+    }
+
+    private List<EndpointId> listedOnce(String indexKey, NodeId node) {
+        {
             Set<String> names = client().smembers(indexKey);
             List<EndpointId> ids = new ArrayList<>(names.size());
             for (String n : names) {
@@ -215,13 +213,34 @@ public final class RedisEndpointRegistry implements EndpointRegistry, AutoClosea
             }
             out.sort(Comparator.naturalOrder());
             return out;
+        }
+    }
+
+    /**
+     * Runs a read, once more after a connection error: pooled connections to a server that
+     * restarted fail on first use, and a read is safe to repeat.
+     */
+    private <T> T retryOnce(String what, java.util.function.Supplier<T> read) {
+        try {
+            return read.get();
+        } catch (JedisConnectionException first) {
+            log.debug("redis registry: {} failed, retrying once: {}", what, first.toString());
+            try {
+                return read.get();
+            } catch (JedisException e) {
+                throw translate(what, e);
+            }
         } catch (JedisException e) {
-            throw translate("list endpoints", e);
+            throw translate(what, e);
         }
     }
 
     private Snapshot read(EndpointId endpoint) {
-        try {
+        return retryOnce("read " + endpoint, () -> readOnce(endpoint));
+    }
+
+    private Snapshot readOnce(EndpointId endpoint) {
+        {
             Response<Map<String, String>> ep;
             Response<Map<String, String>> nodeTable;
             try (AbstractPipeline p = client().pipelined()) {
@@ -232,8 +251,6 @@ public final class RedisEndpointRegistry implements EndpointRegistry, AutoClosea
             Map<NodeId, NodeFields> fields = parse(endpoint, ep.get());
             Nodes nodes = nodes(nodeTable.get(), fields.keySet());
             return new Snapshot(endpoint, fields, nodes);
-        } catch (JedisException e) {
-            throw translate("read " + endpoint, e);
         }
     }
 

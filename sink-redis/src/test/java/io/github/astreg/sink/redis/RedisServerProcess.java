@@ -110,8 +110,12 @@ final class RedisServerProcess implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
-        kill();
+    public void close() throws IOException {
+        try {
+            kill();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         try (var files = Files.list(dir)) {
             for (Path f : (Iterable<Path>) files::iterator) {
                 Files.deleteIfExists(f);
