@@ -1,0 +1,299 @@
+package io.github.astreg.source.ari;
+
+import static io.github.astreg.source.ari.PollUntil.poll;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.astreg.core.model.ContactStatus;
+import io.github.astreg.core.model.DeviceChange;
+import io.github.astreg.core.model.DeviceState;
+import io.github.astreg.core.model.EndpointChange;
+import io.github.astreg.core.model.EndpointId;
+import io.github.astreg.core.model.EndpointRecord;
+import io.github.astreg.core.model.EndpointState;
+import io.github.astreg.core.model.EndpointStateEvent;
+import io.github.astreg.core.model.HostPort;
+import io.github.astreg.core.model.NodeChange;
+import io.github.astreg.core.model.NodeId;
+import io.github.astreg.core.model.NodeStatus;
+import io.github.astreg.core.model.Origin;
+import io.github.astreg.core.registry.InMemoryEndpointRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The connection machinery against a minimal ARI server: probe, subscription, snapshot, live frames, reconnects, threads. */
+class AriEndpointSourceTest {
+    private static final Duration WAIT = Duration.ofSeconds(10);
+    private static final EndpointId P1001 = EndpointId.pjsip("1001");
+    private static final EndpointId P1002 = EndpointId.pjsip("1002");
+
+    private final List<EndpointStateEvent> events = new CopyOnWriteArrayList<>();
+    private final InMemoryEndpointRegistry registry = InMemoryEndpointRegistry.create();
+    private MiniAri ari;
+    private AriEndpointSource source;
+
+    @BeforeEach
+    void startServer() throws Exception {
+        ari = new MiniAri().start();
+        ari.endpoints.put("PJSIP/1001", new String[] {"online", "0"});
+        ari.endpoints.put("PJSIP/1002", new String[] {"offline", "0"});
+        ari.devices.put("PJSIP/1001", "NOT_INUSE");
+        ari.devices.put("PJSIP/1002", "UNAVAILABLE");
+    }
+
+    @AfterEach
+    void stop() {
+        if (source != null) {
+            source.close();
+        }
+        ari.close();
+    }
+
+    private AriSourceConfig.Builder config() {
+        return AriSourceConfig.builder(ari.url(), ari.user, ari.password)
+                .reconnectDelay(Duration.ofMillis(50), Duration.ofMillis(200));
+    }
+
+    private AriEndpointSource start(AriSourceConfig config) {
+        source = AriEndpointSource.builder(config).build();
+        source.start(e -> {
+            events.add(e);
+            registry.apply(e);
+        });
+        return source;
+    }
+
+    private List<NodeStatus> nodeStatuses() {
+        return events.stream()
+                .filter(e -> e.change() instanceof NodeChange)
+                .map(e -> ((NodeChange) e.change()).status())
+                .collect(Collectors.toList());
+    }
+
+    private long count(NodeStatus status) {
+        return nodeStatuses().stream().filter(s -> s == status).count();
+    }
+
+    @Test
+    void subscribesThenSendsASnapshotThenUp() {
+        start(config().build());
+        poll(WAIT, "UP", () -> source.isConnected());
+
+        assertThat(nodeStatuses()).containsExactly(NodeStatus.SNAPSHOT_BEGIN, NodeStatus.SNAPSHOT_END, NodeStatus.UP);
+        assertThat(ari.subscriptions()).containsExactly("endpoint:PJSIP", "deviceState:");
+        assertThat(ari.requests).noneMatch(r -> r.contains("subscribeAll=true"));
+        assertThat(events).allSatisfy(e -> assertThat(e.node()).isEqualTo(NodeId.of("pbx1")));
+        assertThat(events.get(0).change())
+                .isEqualTo(new NodeChange(NodeStatus.SNAPSHOT_BEGIN, Optional.of(ari.startup), Optional.empty()));
+        assertThat(events.stream().map(EndpointStateEvent::change))
+                .contains(
+                        new EndpointChange(P1001, EndpointState.ONLINE, 0),
+                        new EndpointChange(P1002, EndpointState.OFFLINE, 0),
+                        new DeviceChange(P1001, DeviceState.NOT_INUSE),
+                        new DeviceChange(P1002, DeviceState.UNAVAILABLE));
+        assertThat(events.stream().filter(e -> !(e.change() instanceof NodeChange)))
+                .allSatisfy(e -> assertThat(e.origin()).isEqualTo(Origin.SNAPSHOT));
+        // the device state is read with the name escaped, as Asterisk requires
+        assertThat(ari.requests).contains("GET /ari/deviceStates/PJSIP%2F1001");
+        // sequences strictly increase
+        for (int i = 1; i < events.size(); i++) {
+            assertThat(events.get(i).sequence()).isGreaterThan(events.get(i - 1).sequence());
+        }
+        assertThat(source.counters()).containsEntry("snapshots", 1L).containsEntry("dropped", 0L);
+        assertThat(source.name()).isEqualTo("ari-127.0.0.1-" + ari.port());
+    }
+
+    @Test
+    void liveEventsReachTheRegistryWithAsteriskTimestamps() {
+        start(config().build());
+        poll(WAIT, "UP", () -> source.isConnected());
+        List<String> lines = Transcripts.lines("ari-events.jsonl");
+        for (int i = 0; i < 6; i++) { // LabStep user events and the registration burst of 1001
+            ari.send(lines.get(i));
+        }
+        poll(
+                WAIT,
+                "1001 reachable",
+                () -> registry.find(P1001)
+                        .flatMap(r -> r.on(NodeId.of("pbx1")))
+                        .map(p ->
+                                p.contacts().size() == 1 && p.contacts().get(0).status() == ContactStatus.REACHABLE)
+                        .orElse(false));
+        EndpointRecord r = registry.find(P1001).orElseThrow();
+        assertThat(r.location().orElseThrow().node()).isEqualTo(NodeId.of("pbx1"));
+        assertThat(r.on(NodeId.of("pbx1")).orElseThrow().contacts())
+                .singleElement()
+                .satisfies(c -> {
+                    assertThat(c.uri()).isEqualTo("sip:1001@127.0.0.1:5061");
+                    assertThat(c.status()).isEqualTo(ContactStatus.REACHABLE);
+                    assertThat(c.address()).contains(new HostPort("127.0.0.1", 5061));
+                });
+        assertThat(events.stream().filter(e -> e.origin() == Origin.ARI && !(e.change() instanceof NodeChange)))
+                .first()
+                .satisfies(e -> assertThat(e.observedAt()).isEqualTo(Instant.parse("2026-11-26T05:32:55.618Z")));
+        poll(WAIT, "user events counted", () -> source.counters().get("ignored") >= 2);
+    }
+
+    @Test
+    void unknownAndMalformedFramesAreCountedAndTheLinkSurvives() {
+        start(config().build());
+        poll(WAIT, "UP", () -> source.isConnected());
+        ari.send("{\"type\":\"ChannelToneDetected\",\"timestamp\":\"2026-11-26T05:32:55.618+0000\"}");
+        ari.send("{\"type\":\"BrandNewEvent\"}");
+        ari.send("{garbage");
+        ari.send("{\"type\":\"ContactStatusChange\",\"endpoint\":{\"technology\":\"PJSIP\",\"resource\":\"1001\"}}");
+        ari.send(Transcripts.lines("ari-events.jsonl").get(5)); // DeviceStateChanged NOT_INUSE
+        poll(
+                WAIT,
+                "counted",
+                () -> source.counters().get("unknownEvents") == 2
+                        && source.counters().get("malformed") == 2);
+        poll(
+                WAIT,
+                "device after the junk",
+                () -> events.stream().anyMatch(e -> e.origin() == Origin.ARI && e.change() instanceof DeviceChange));
+        assertThat(source.isConnected()).isTrue();
+        assertThat(count(NodeStatus.DOWN)).isZero();
+    }
+
+    @Test
+    void aLostLinkSendsDownThenResubscribesAndResyncsKeepingKnownContacts() {
+        start(config().build());
+        poll(WAIT, "UP", () -> source.isConnected());
+        List<String> lines = Transcripts.lines("ari-events.jsonl");
+        for (int i = 2; i < 6; i++) {
+            ari.send(lines.get(i));
+        }
+        poll(WAIT, "1001 located", () -> registry.locate(P1001).isPresent());
+
+        ari.closeSockets(); // close frame + TCP close: one reconnect, one resubscription
+        poll(WAIT, "second UP", () -> count(NodeStatus.UP) == 2);
+        assertThat(nodeStatuses())
+                .containsExactly(
+                        NodeStatus.SNAPSHOT_BEGIN,
+                        NodeStatus.SNAPSHOT_END,
+                        NodeStatus.UP,
+                        NodeStatus.DOWN,
+                        NodeStatus.SNAPSHOT_BEGIN,
+                        NodeStatus.SNAPSHOT_END,
+                        NodeStatus.UP);
+        assertThat(ari.subscriptions())
+                .containsExactly("endpoint:PJSIP", "deviceState:", "endpoint:PJSIP", "deviceState:");
+        assertThat(ari.wsConnects).isEqualTo(2);
+        // the contact ARI cannot list was re-asserted in the snapshot, so R6 did not remove it
+        assertThat(registry.locate(P1001)).isPresent();
+        assertThat(source.counters().get("reconnects")).isEqualTo(1L);
+
+        // a contact of an endpoint that went offline meanwhile is dropped at SNAPSHOT_END
+        ari.endpoints.put("PJSIP/1001", new String[] {"offline", "0"});
+        ari.devices.put("PJSIP/1001", "UNAVAILABLE");
+        ari.closeSockets();
+        poll(WAIT, "third UP", () -> count(NodeStatus.UP) == 3);
+        assertThat(registry.locate(P1001)).isEmpty();
+        assertThat(registry.find(P1001).orElseThrow().deviceState()).isEqualTo(DeviceState.UNAVAILABLE);
+    }
+
+    @Test
+    void keepsRetryingWhileAsteriskIsDownThenConnects() throws Exception {
+        int port = ari.port();
+        ari.crash();
+        start(config().nodeId("pbx-a").build());
+        poll(WAIT, "several attempts", () -> source.counters().get("reconnects") >= 3);
+        assertThat(nodeStatuses()).containsExactly(NodeStatus.DOWN); // said once, not per attempt
+        MiniAri again = new MiniAri();
+        again.endpoints.putAll(ari.endpoints);
+        again.devices.putAll(ari.devices);
+        ari = again;
+        setPort(again, port);
+        again.start();
+        poll(WAIT, "UP", () -> source.isConnected());
+        assertThat(events.get(events.size() - 1).node()).isEqualTo(NodeId.of("pbx-a"));
+    }
+
+    @Test
+    void wrongCredentialsAreRetriedNotFatal() {
+        start(AriSourceConfig.builder(ari.url(), ari.user, "wrong-password")
+                .reconnectDelay(Duration.ofMillis(20), Duration.ofMillis(50))
+                .build());
+        poll(WAIT, "retries", () -> source.counters().get("reconnects") >= 3);
+        assertThat(source.isConnected()).isFalse();
+        assertThat(events).isEmpty(); // node unknown: nothing can be said
+    }
+
+    @Test
+    void nodeIdentityFallsBackToTheEntityId() {
+        ari.systemName = "";
+        start(config().build());
+        poll(WAIT, "UP", () -> source.isConnected());
+        assertThat(events.get(0).node()).isEqualTo(NodeId.of("02-00-00-00-00-01"));
+    }
+
+    @Test
+    void withoutPingTheSnapshotUsesTheLocalClock() {
+        ari.pingSupported = false;
+        Instant before = Instant.now();
+        start(config().build());
+        poll(WAIT, "UP", () -> source.isConnected());
+        assertThat(events.get(0).observedAt()).isAfterOrEqualTo(before.minusMillis(1));
+    }
+
+    @Test
+    void aHalfOpenLinkIsNoticedByTheReadTimeout() {
+        ari.answerPings = false;
+        start(config().pingInterval(Duration.ofMillis(100))
+                .readTimeout(Duration.ofMillis(400))
+                .build());
+        poll(WAIT, "UP", () -> source.isConnected());
+        poll(WAIT, "DOWN after silence", () -> count(NodeStatus.DOWN) >= 1);
+    }
+
+    @Test
+    void startTwiceOrAfterCloseIsRefusedAndCloseIsIdempotent() {
+        AriEndpointSource s = AriEndpointSource.builder(config().build()).build();
+        s.start(e -> {});
+        assertThatThrownBy(() -> s.start(e -> {})).isInstanceOf(IllegalStateException.class);
+        s.close();
+        s.close();
+        assertThatThrownBy(() -> s.start(e -> {})).isInstanceOf(IllegalStateException.class);
+        AriEndpointSource never = AriEndpointSource.builder(config().build()).build();
+        never.close();
+    }
+
+    @Test
+    void closeReleasesEveryThreadEvenWhenAsteriskIsGone() {
+        start(config().build());
+        poll(WAIT, "UP", () -> source.isConnected());
+        ari.crash();
+        poll(WAIT, "DOWN", () -> count(NodeStatus.DOWN) == 1);
+        source.close();
+        poll(
+                WAIT,
+                () -> "threads left: " + sourceThreads(),
+                () -> sourceThreads().isEmpty());
+    }
+
+    static List<String> sourceThreads() {
+        List<String> names = new ArrayList<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            String n = t.getName();
+            if (t.isAlive() && (n.startsWith("astreg-ari") || n.startsWith("nioEventLoopGroup"))) {
+                names.add(n);
+            }
+        }
+        return names;
+    }
+
+    private static void setPort(MiniAri ari, int port) throws Exception {
+        java.lang.reflect.Field f = MiniAri.class.getDeclaredField("port");
+        f.setAccessible(true);
+        f.setInt(ari, port);
+    }
+}

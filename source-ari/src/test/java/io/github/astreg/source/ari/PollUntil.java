@@ -1,0 +1,29 @@
+package io.github.astreg.source.ari;
+
+import java.time.Duration;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/** Bounded polling for tests (no Awaitility here). */
+final class PollUntil {
+    private PollUntil() {}
+
+    static void poll(Duration timeout, String what, BooleanSupplier condition) {
+        poll(timeout, () -> what, condition);
+    }
+
+    static void poll(Duration timeout, Supplier<String> what, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out after " + timeout + " waiting for: " + what.get());
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted");
+            }
+        }
+    }
+}
