@@ -94,12 +94,15 @@ final class ContactEntry {
         if (c.rtt().isPresent()) {
             changed |= rtt.add(v, c.rtt().get());
         }
-        Version before = registrations.isEmpty() ? null : registrations.first();
-        registrations.add(v);
-        if (registrations.size() > REGISTRATION_CANDIDATES) {
-            registrations.pollLast();
+        // only the oldest candidates matter: skip the common case of a refresh newer than all of them
+        if (registrations.size() < REGISTRATION_CANDIDATES || v.isOlderThan(registrations.last())) {
+            Version before = registrations.isEmpty() ? null : registrations.first();
+            registrations.add(v);
+            if (registrations.size() > REGISTRATION_CANDIDATES) {
+                registrations.pollLast();
+            }
+            changed |= !registrations.first().equals(before);
         }
-        changed |= !registrations.first().equals(before);
         return changed;
     }
 
@@ -140,6 +143,25 @@ final class ContactEntry {
         return registrations.isEmpty()
                 ? Optional.empty()
                 : Optional.of(registrations.first().observedAt());
+    }
+
+    /** Live at this instant, ignoring the node (R2, R4). */
+    boolean isLiveAt(long nowNanos) {
+        if (!status.isLive()) {
+            return false;
+        }
+        if (expiresAt == null || !expiresVersion.isNewerThan(removedAt)) {
+            return true;
+        }
+        return expiresAt.getEpochSecond() * 1_000_000_000L + expiresAt.getNano() > nowNanos;
+    }
+
+    Instant registeredAtOrEpoch() {
+        return registrations.isEmpty() ? Instant.EPOCH : registrations.first().observedAt();
+    }
+
+    Optional<java.time.Duration> lastRtt() {
+        return rtt.last();
     }
 
     Version newest() {

@@ -419,13 +419,61 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
 
     @Override
     public Optional<Location> locate(EndpointId endpoint) {
-        List<Location> all = locateAll(endpoint);
-        return all.isEmpty() ? Optional.empty() : Optional.of(all.get(0));
+        // hot path (dialplan lookups): one pass, no sorting, one allocation for the answer
+        long nowNanos = nanos(clock.instant());
+        synchronized (lock) {
+            TreeMap<NodeId, PresenceEntry> ps = endpoints.get(endpoint);
+            if (ps == null) {
+                return Optional.empty();
+            }
+            NodeId bestNode = null;
+            ContactEntry best = null;
+            boolean bestStale = true;
+            for (Map.Entry<NodeId, PresenceEntry> pe : ps.entrySet()) {
+                PresenceEntry p = pe.getValue();
+                if (p.contacts.isEmpty()) {
+                    continue;
+                }
+                boolean stale = isStale(nodes.get(pe.getKey()), nowNanos);
+                for (ContactEntry c : p.contacts.values()) {
+                    if (!c.isLiveAt(nowNanos)) {
+                        continue;
+                    }
+                    if (best == null || isBetter(stale, pe.getKey(), c, bestStale, bestNode, best)) {
+                        best = c;
+                        bestNode = pe.getKey();
+                        bestStale = stale;
+                    }
+                }
+            }
+            return best == null ? Optional.empty() : Optional.of(toLocation(bestNode, best));
+        }
+    }
+
+    /** R2 order: not stale first, newest registration, then node id, then URI. */
+    private static boolean isBetter(
+            boolean stale, NodeId node, ContactEntry c, boolean bestStale, NodeId bestNode, ContactEntry best) {
+        if (stale != bestStale) {
+            return !stale;
+        }
+        int r = c.registeredAtOrEpoch().compareTo(best.registeredAtOrEpoch());
+        if (r != 0) {
+            return r > 0;
+        }
+        int n = node.compareTo(bestNode);
+        if (n != 0) {
+            return n < 0;
+        }
+        return c.uri.compareTo(best.uri) < 0;
+    }
+
+    private static Location toLocation(NodeId node, ContactEntry c) {
+        return new Location(node, c.uri, c.address(), c.lastRtt(), c.registeredAtOrEpoch());
     }
 
     @Override
     public List<Location> locateAll(EndpointId endpoint) {
-        Instant now = clock.instant();
+        long nowNanos = nanos(clock.instant());
         List<Candidate> candidates = new ArrayList<>();
         synchronized (lock) {
             TreeMap<NodeId, PresenceEntry> ps = endpoints.get(endpoint);
@@ -433,35 +481,29 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
                 return List.of();
             }
             for (Map.Entry<NodeId, PresenceEntry> pe : ps.entrySet()) {
-                boolean stale = isStale(nodes.get(pe.getKey()), now);
+                boolean stale = isStale(nodes.get(pe.getKey()), nowNanos);
                 for (ContactEntry c : pe.getValue().contacts.values()) {
-                    if (isLiveIgnoringNode(c, now)) {
-                        candidates.add(new Candidate(
-                                pe.getKey(), c, stale, c.registeredAt().orElse(Instant.EPOCH)));
+                    if (c.isLiveAt(nowNanos)) {
+                        candidates.add(new Candidate(pe.getKey(), c, stale));
                     }
                 }
             }
-            candidates.sort(BEST_FIRST);
+            candidates.sort((x, y) -> isBetter(x.stale, x.node, x.contact, y.stale, y.node, y.contact)
+                    ? -1
+                    : (isBetter(y.stale, y.node, y.contact, x.stale, x.node, x.contact) ? 1 : 0));
             List<Location> out = new ArrayList<>(candidates.size());
             for (Candidate cand : candidates) {
-                out.add(new Location(
-                        cand.node,
-                        cand.contact.uri,
-                        cand.contact.address(),
-                        cand.contact.rttStats().map(RttStats::last),
-                        cand.registeredAt));
+                out.add(toLocation(cand.node, cand.contact));
             }
             return out;
         }
     }
 
-    private record Candidate(NodeId node, ContactEntry contact, boolean stale, Instant registeredAt) {}
+    private record Candidate(NodeId node, ContactEntry contact, boolean stale) {}
 
-    /** R2: nodes that are not stale first, newest registration first, then node id, then URI. */
-    private static final Comparator<Candidate> BEST_FIRST = Comparator.comparing(Candidate::stale)
-            .thenComparing(Candidate::registeredAt, Comparator.reverseOrder())
-            .thenComparing(Candidate::node)
-            .thenComparing(c -> c.contact.uri);
+    private static long nanos(Instant t) {
+        return t.getEpochSecond() * 1_000_000_000L + t.getNano();
+    }
 
     private static boolean isLiveIgnoringNode(ContactEntry c, Instant now) {
         return c.status.isLive() && c.expiresAt().map(x -> x.isAfter(now)).orElse(true);
@@ -588,6 +630,14 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
     /** R5: DOWN, or heartbeat older than staleAfter. A node without status is not stale. */
     private boolean isStale(NodeEntry n, Instant now) {
         return staleSinceAt(n, now).isPresent();
+    }
+
+    private boolean isStale(NodeEntry n, long nowNanos) {
+        if (n == null || n.statusVersion.equals(Version.ZERO)) {
+            return false;
+        }
+        return n.status == NodeStatus.DOWN
+                || nanos(n.heartbeatAt) + config.staleAfter().toNanos() <= nowNanos;
     }
 
     private Optional<Instant> staleSinceAt(NodeEntry n, Instant now) {

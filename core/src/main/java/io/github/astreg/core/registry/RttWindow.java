@@ -69,6 +69,10 @@ final class RttWindow {
         return n > 0;
     }
 
+    Optional<Duration> last() {
+        return size == 0 ? Optional.empty() : Optional.of(Duration.ofNanos(rttNanos[size - 1]));
+    }
+
     Optional<RttStats> stats() {
         if (size == 0) {
             return Optional.empty();
