@@ -23,6 +23,7 @@ import io.github.astreg.source.ami.internal.WireCounter;
 import io.github.astreg.source.ami.internal.events.AorListCompleteEvent;
 import io.github.astreg.source.ami.internal.events.AorListEvent;
 import io.github.astreg.source.ami.internal.events.ContactListItemEvent;
+import io.github.astreg.source.ami.internal.events.CoreStatusFullAction;
 import io.github.astreg.source.ami.internal.events.DeviceStateItemEvent;
 import io.github.astreg.source.ami.internal.events.DeviceStateListCompleteEvent;
 import io.github.astreg.source.ami.internal.events.ExtensionStateListCompleteEvent;
@@ -51,19 +52,21 @@ import org.asteriskjava.manager.ManagerEventListener;
 import org.asteriskjava.manager.ResponseEvents;
 import org.asteriskjava.manager.TimeoutException;
 import org.asteriskjava.manager.action.CoreSettingsAction;
-import org.asteriskjava.manager.action.CoreStatusAction;
 import org.asteriskjava.manager.action.EventGeneratingAction;
 import org.asteriskjava.manager.action.PJSipShowContactsAction;
 import org.asteriskjava.manager.action.PJSipShowEndpointsAction;
 import org.asteriskjava.manager.action.PingAction;
 import org.asteriskjava.manager.action.SipPeersAction;
+import org.asteriskjava.manager.event.AbstractChannelEvent;
 import org.asteriskjava.manager.event.ConnectEvent;
 import org.asteriskjava.manager.event.ContactListComplete;
 import org.asteriskjava.manager.event.ContactStatusEvent;
 import org.asteriskjava.manager.event.DisconnectEvent;
 import org.asteriskjava.manager.event.EndpointList;
 import org.asteriskjava.manager.event.FullyBootedEvent;
+import org.asteriskjava.manager.event.HangupEvent;
 import org.asteriskjava.manager.event.ManagerEvent;
+import org.asteriskjava.manager.event.NewChannelEvent;
 import org.asteriskjava.manager.event.PeerEntryEvent;
 import org.asteriskjava.manager.event.PeerStatusEvent;
 import org.asteriskjava.manager.event.ReloadEvent;
@@ -170,8 +173,11 @@ public final class AmiEndpointSource implements EndpointEventSource {
     private final Map<EndpointId, String> sipContacts = new HashMap<>();
     private final Map<String, KnownContact> contacts = new HashMap<>();
     private long lastSnapshotStartNanos;
-    private long resyncRequestedNanos = -1;
-    private long pollDueNanos = -1;
+    private boolean resyncRequested;
+    private boolean pollDue;
+    private long pollDueNanos;
+    private boolean endpointRefreshDue;
+    private long endpointRefreshDueNanos;
     private long nextPeriodicPollNanos;
     private long nextPingNanos;
     private long nextLossCheckNanos;
@@ -415,7 +421,8 @@ public final class AmiEndpointSource implements EndpointEventSource {
         long now = System.nanoTime();
         nextPingNanos = now;
         nextLossCheckNanos = now + config.keepaliveInterval().toNanos();
-        pollDueNanos = -1;
+        pollDue = false;
+        endpointRefreshDue = false;
         ping(c);
         snapshot(c, gen);
         failuresLogged = 0;
@@ -434,13 +441,12 @@ public final class AmiEndpointSource implements EndpointEventSource {
                 overflowed = false;
                 requestResync(now);
             }
-            if (resyncRequestedNanos >= 0 && resyncRequestedNanos > lastSnapshotStartNanos) {
+            if (resyncRequested) {
                 snapshot(c, gen);
                 nextPeriodicPollNanos =
                         System.nanoTime() + config.contactPollInterval().toNanos();
                 continue;
             }
-            resyncRequestedNanos = -1;
             if (now - nextPingNanos >= 0) {
                 ping(c);
             }
@@ -448,21 +454,33 @@ public final class AmiEndpointSource implements EndpointEventSource {
                 checkLoss(c.counter(), false);
                 nextLossCheckNanos = now + config.keepaliveInterval().toNanos();
             }
-            if ((pollDueNanos >= 0 && now - pollDueNanos >= 0) || now - nextPeriodicPollNanos >= 0) {
+            if ((pollDue && now - pollDueNanos >= 0) || now - nextPeriodicPollNanos >= 0) {
+                pollDue = false;
                 poll(c);
-                pollDueNanos = -1;
                 nextPeriodicPollNanos =
                         System.nanoTime() + config.contactPollInterval().toNanos();
+            }
+            if (endpointRefreshDue && now - endpointRefreshDueNanos >= 0) {
+                endpointRefreshDue = false;
+                readEndpoints(c, Origin.POLL, null);
             }
         }
         return true;
     }
 
     private long nextDeadline() {
-        long d = Math.min(nextPingNanos, nextPeriodicPollNanos);
-        d = Math.min(d, nextLossCheckNanos);
-        if (pollDueNanos >= 0) {
-            d = Math.min(d, pollDueNanos);
+        long d = nextPingNanos;
+        if (nextPeriodicPollNanos - d < 0) {
+            d = nextPeriodicPollNanos;
+        }
+        if (nextLossCheckNanos - d < 0) {
+            d = nextLossCheckNanos;
+        }
+        if (pollDue && pollDueNanos - d < 0) {
+            d = pollDueNanos;
+        }
+        if (endpointRefreshDue && endpointRefreshDueNanos - d < 0) {
+            d = endpointRefreshDueNanos;
         }
         return d;
     }
@@ -513,6 +531,11 @@ public final class AmiEndpointSource implements EndpointEventSource {
             } else if (e instanceof DeviceStateItemEvent) {
                 events.incrementAndGet();
                 onDeviceState(headers(e), in);
+            } else if (e instanceof NewChannelEvent || e instanceof HangupEvent) {
+                String channel = ((AbstractChannelEvent) e).getChannel();
+                if (channel != null && channel.regionMatches(true, 0, "PJSIP/", 0, 6)) {
+                    scheduleEndpointRefresh();
+                }
             } else if (e instanceof FullyBootedEvent) {
                 events.incrementAndGet();
                 requestResync(in.receivedNanos);
@@ -630,14 +653,24 @@ public final class AmiEndpointSource implements EndpointEventSource {
     }
 
     private void schedulePoll() {
-        if (pollDueNanos < 0) {
+        if (!pollDue) {
+            pollDue = true;
             pollDueNanos = System.nanoTime() + config.contactPollDelay().toNanos();
         }
     }
 
+    private void scheduleEndpointRefresh() {
+        if (!endpointRefreshDue) {
+            endpointRefreshDue = true;
+            endpointRefreshDueNanos =
+                    System.nanoTime() + config.contactPollDelay().toNanos();
+        }
+    }
+
+    /** A trigger seen at {@code atNanos} needs a snapshot unless one started after it. */
     private void requestResync(long atNanos) {
         if (atNanos - lastSnapshotStartNanos > 0) {
-            resyncRequestedNanos = atNanos;
+            resyncRequested = true;
         }
     }
 
@@ -670,8 +703,8 @@ public final class AmiEndpointSource implements EndpointEventSource {
     private void snapshot(AmiConnection c, int gen) {
         long start = System.nanoTime();
         lastSnapshotStartNanos = start;
-        resyncRequestedNanos = -1;
-        pollDueNanos = -1;
+        resyncRequested = false;
+        pollDue = false;
         Instant pollStart = asteriskClock.now();
 
         ManagerResponse settings = send(c, new CoreSettingsAction());
@@ -691,7 +724,7 @@ public final class AmiEndpointSource implements EndpointEventSource {
             Thread.currentThread().setName(threadName());
             log.info("{}: node id is {} (Asterisk's SystemName)", name, node);
         }
-        ManagerResponse status = send(c, new CoreStatusAction());
+        ManagerResponse status = send(c, new CoreStatusFullAction());
         Optional<Instant> startedAt = Optional.empty();
         if (status instanceof CoreStatusResponse) {
             CoreStatusResponse s = (CoreStatusResponse) status;
@@ -722,18 +755,8 @@ public final class AmiEndpointSource implements EndpointEventSource {
         readContacts(c, Origin.SNAPSHOT, pollStart);
 
         List<DeviceChange> fallbackDevices = new ArrayList<>();
-        ResponseEvents endpoints = sendList(c, new PJSipShowEndpointsAction());
-        if (isSuccess(endpoints)) {
-            for (ResponseEvent item : endpoints.getEvents()) {
-                if (item instanceof EndpointList) {
-                    mapItem(item, h -> {
-                        AmiMapping.EndpointItem ep = AmiMapping.endpointListItem(h);
-                        emit(Origin.SNAPSHOT, itemTime(item), ep.endpoint());
-                        ep.device().ifPresent(fallbackDevices::add);
-                    });
-                }
-            }
-        }
+        endpointRefreshDue = false;
+        readEndpoints(c, Origin.SNAPSHOT, fallbackDevices);
         ResponseEvents devices = sendList(c, ListAction.deviceStateList());
         if (isSuccess(devices)) {
             for (ResponseEvent item : devices.getEvents()) {
@@ -819,6 +842,28 @@ public final class AmiEndpointSource implements EndpointEventSource {
             }
         }
         return listed;
+    }
+
+    /**
+     * PJSIPShowEndpoints: state and channel count of every PJSIP endpoint (at snapshots, and shortly
+     * after PJSIP channels come and go, since no event carries the count).
+     */
+    private void readEndpoints(AmiConnection c, Origin origin, List<DeviceChange> devices) {
+        ResponseEvents endpoints = sendList(c, new PJSipShowEndpointsAction());
+        if (!isSuccess(endpoints)) {
+            return;
+        }
+        for (ResponseEvent item : endpoints.getEvents()) {
+            if (item instanceof EndpointList) {
+                mapItem(item, h -> {
+                    AmiMapping.EndpointItem ep = AmiMapping.endpointListItem(h);
+                    emit(origin, itemTime(item), ep.endpoint());
+                    if (devices != null) {
+                        ep.device().ifPresent(devices::add);
+                    }
+                });
+            }
+        }
     }
 
     /** SIPpeers where chan_sip runs; returns the chan_sip contact URIs listed, or null without chan_sip. */
