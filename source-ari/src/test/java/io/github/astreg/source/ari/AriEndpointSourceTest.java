@@ -36,6 +36,7 @@ class AriEndpointSourceTest {
     private static final EndpointId P1002 = EndpointId.pjsip("1002");
 
     private final List<EndpointStateEvent> events = new CopyOnWriteArrayList<>();
+    private final List<String> receiverThreads = new CopyOnWriteArrayList<>();
     private final InMemoryEndpointRegistry registry = InMemoryEndpointRegistry.create();
     private MiniAri ari;
     private AriEndpointSource source;
@@ -65,6 +66,7 @@ class AriEndpointSourceTest {
     private AriEndpointSource start(AriSourceConfig config) {
         source = AriEndpointSource.builder(config).build();
         source.start(e -> {
+            receiverThreads.add(Thread.currentThread().getName());
             events.add(e);
             registry.apply(e);
         });
@@ -109,6 +111,9 @@ class AriEndpointSourceTest {
         }
         assertThat(source.counters()).containsEntry("snapshots", 1L).containsEntry("dropped", 0L);
         assertThat(source.name()).isEqualTo("ari-127.0.0.1-" + ari.port());
+        // the receiver runs on the source's own thread (renamed after the node), never on netty's
+        assertThat(receiverThreads).allMatch(n -> n.equals("astreg-ari-pbx1"));
+        assertThat(sourceThreads()).anyMatch(n -> n.startsWith("astreg-ari-io-pbx1"));
     }
 
     @Test
@@ -278,6 +283,40 @@ class AriEndpointSourceTest {
                 WAIT,
                 () -> "threads left: " + sourceThreads(),
                 () -> sourceThreads().isEmpty());
+    }
+
+    @Test
+    void closeCutsAHangingRequestShort() throws Exception {
+        ari.crash();
+        try (java.net.ServerSocket silent =
+                new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            List<java.net.Socket> accepted = new CopyOnWriteArrayList<>();
+            Thread acceptor = new Thread(() -> {
+                try {
+                    while (true) {
+                        accepted.add(silent.accept()); // never answers
+                    }
+                } catch (java.io.IOException e) {
+                    // closed
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            start(AriSourceConfig.builder("http://127.0.0.1:" + silent.getLocalPort(), "u", "p")
+                    .requestTimeout(Duration.ofSeconds(60))
+                    .build());
+            poll(WAIT, "request hanging", () -> !accepted.isEmpty());
+            long t0 = System.nanoTime();
+            source.close();
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
+            poll(
+                    WAIT,
+                    () -> "threads left: " + sourceThreads(),
+                    () -> sourceThreads().isEmpty());
+            for (java.net.Socket s : accepted) {
+                s.close();
+            }
+        }
     }
 
     static List<String> sourceThreads() {
