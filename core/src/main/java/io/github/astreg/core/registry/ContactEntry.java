@@ -24,13 +24,14 @@ final class ContactEntry {
     ContactStatus status = ContactStatus.REMOVED;
     Version statusVersion = Version.ZERO;
     Version removedAt = Version.ZERO;
-    private String aor;
+    // fields hold the Optional of the observation that set them: no allocation per apply or read
+    private Optional<String> aor = Optional.empty();
     private Version aorVersion = Version.ZERO;
-    private HostPort address;
+    private Optional<HostPort> address = Optional.empty();
     private Version addressVersion = Version.ZERO;
-    private String userAgent;
+    private Optional<String> userAgent = Optional.empty();
     private Version userAgentVersion = Version.ZERO;
-    private Instant expiresAt;
+    private Optional<Instant> expiresAt = Optional.empty();
     private Version expiresVersion = Version.ZERO;
     private final RttWindow rtt;
     /** Versions of non-removal observations newer than {@link #removedAt}; the smallest is when the registration began. */
@@ -72,23 +73,23 @@ final class ContactEntry {
             return changed; // older than the removal: its fields are gone with it
         }
         if (c.aor().isPresent() && v.isNewerThan(aorVersion)) {
-            changed |= !c.aor().get().equals(visible(aor, aorVersion));
-            aor = c.aor().get();
+            changed |= !c.aor().equals(aor());
+            aor = c.aor();
             aorVersion = v;
         }
         if (c.address().isPresent() && v.isNewerThan(addressVersion)) {
-            changed |= !c.address().get().equals(visible(address, addressVersion));
-            address = c.address().get();
+            changed |= !c.address().equals(address());
+            address = c.address();
             addressVersion = v;
         }
         if (c.userAgent().isPresent() && v.isNewerThan(userAgentVersion)) {
-            changed |= !c.userAgent().get().equals(visible(userAgent, userAgentVersion));
-            userAgent = c.userAgent().get();
+            changed |= !c.userAgent().equals(userAgent());
+            userAgent = c.userAgent();
             userAgentVersion = v;
         }
         if (c.expiresAt().isPresent() && v.isNewerThan(expiresVersion)) {
-            changed |= !c.expiresAt().get().equals(visible(expiresAt, expiresVersion));
-            expiresAt = c.expiresAt().get();
+            changed |= !c.expiresAt().equals(expiresAt());
+            expiresAt = c.expiresAt();
             expiresVersion = v;
         }
         if (c.rtt().isPresent()) {
@@ -106,8 +107,8 @@ final class ContactEntry {
         return changed;
     }
 
-    private <T> T visible(T value, Version setAt) {
-        return setAt.isNewerThan(removedAt) ? value : null;
+    private <T> Optional<T> visible(Optional<T> value, Version setAt) {
+        return setAt.isNewerThan(removedAt) ? value : Optional.empty();
     }
 
     private boolean hasFields() {
@@ -119,19 +120,19 @@ final class ContactEntry {
     }
 
     Optional<String> aor() {
-        return Optional.ofNullable(visible(aor, aorVersion));
+        return visible(aor, aorVersion);
     }
 
     Optional<HostPort> address() {
-        return Optional.ofNullable(visible(address, addressVersion));
+        return visible(address, addressVersion);
     }
 
     Optional<String> userAgent() {
-        return Optional.ofNullable(visible(userAgent, userAgentVersion));
+        return visible(userAgent, userAgentVersion);
     }
 
     Optional<Instant> expiresAt() {
-        return Optional.ofNullable(visible(expiresAt, expiresVersion));
+        return visible(expiresAt, expiresVersion);
     }
 
     Optional<RttStats> rttStats() {
@@ -150,10 +151,11 @@ final class ContactEntry {
         if (!status.isLive()) {
             return false;
         }
-        if (expiresAt == null || !expiresVersion.isNewerThan(removedAt)) {
+        if (expiresAt.isEmpty() || !expiresVersion.isNewerThan(removedAt)) {
             return true;
         }
-        return expiresAt.getEpochSecond() * 1_000_000_000L + expiresAt.getNano() > nowNanos;
+        Instant x = expiresAt.get();
+        return x.getEpochSecond() * 1_000_000_000L + x.getNano() > nowNanos;
     }
 
     Instant registeredAtOrEpoch() {
@@ -174,15 +176,16 @@ final class ContactEntry {
 
     /** The merged state as a change, the form sinks and listeners receive. */
     ContactChange toChange(EndpointId endpoint) {
-        Optional<RttStats> stats = rttStats();
-        return ContactChange.builder(endpoint, uri, status)
-                .aor(aor())
-                .address(address())
-                .userAgent(userAgent())
-                .rtt(stats.map(RttStats::last))
-                .expiresAt(expiresAt())
-                .jitter(stats.filter(s -> s.samples() > 1).map(RttStats::jitter))
-                .registeredAt(status == ContactStatus.REMOVED ? Optional.empty() : registeredAt())
-                .build();
+        return new ContactChange(
+                endpoint,
+                uri,
+                status,
+                aor(),
+                address(),
+                userAgent(),
+                rtt.last(),
+                expiresAt(),
+                rtt.jitter(),
+                status == ContactStatus.REMOVED ? Optional.empty() : registeredAt());
     }
 }

@@ -18,6 +18,11 @@ final class RttWindow {
     private long[] sequences = new long[2];
     private long[] rttNanos = new long[2];
     private int size;
+    /** Derived values, recomputed only when the samples change. */
+    private Optional<RttStats> stats = Optional.empty();
+
+    private Optional<Duration> last = Optional.empty();
+    private Optional<Duration> jitter = Optional.empty();
 
     RttWindow(int capacity) {
         this.capacity = capacity;
@@ -54,6 +59,7 @@ final class RttWindow {
         sequences[pos] = v.sequence();
         rttNanos[pos] = rtt.toNanos();
         size++;
+        recompute();
         return true;
     }
 
@@ -66,14 +72,32 @@ final class RttWindow {
         for (int i = 0; i < n; i++) {
             removeAt(0);
         }
+        if (n > 0) {
+            recompute();
+        }
         return n > 0;
     }
 
     Optional<Duration> last() {
-        return size == 0 ? Optional.empty() : Optional.of(Duration.ofNanos(rttNanos[size - 1]));
+        return last;
+    }
+
+    /** Smoothed jitter; empty until two samples exist. */
+    Optional<Duration> jitter() {
+        return jitter;
     }
 
     Optional<RttStats> stats() {
+        return stats;
+    }
+
+    private void recompute() {
+        stats = compute();
+        last = stats.map(RttStats::last);
+        jitter = stats.filter(s -> s.samples() > 1).map(RttStats::jitter);
+    }
+
+    private Optional<RttStats> compute() {
         if (size == 0) {
             return Optional.empty();
         }
