@@ -1,6 +1,7 @@
 package io.github.astreg.testkit;
 
 import io.github.astreg.testkit.internal.AmiServer;
+import io.github.astreg.testkit.internal.AriServer;
 import io.github.astreg.testkit.internal.FaultState;
 import io.github.astreg.testkit.internal.NodeModel;
 import io.github.astreg.testkit.internal.NodeSpec;
@@ -37,7 +38,9 @@ import java.util.regex.Pattern;
  * {@code "SIP/2001"} (Asterisk 20 only).
  *
  * <p>Threads (all daemon, all ended by {@link #close()}): {@code astreg-fake-<node>-ami-accept},
- * and per AMI connection {@code astreg-fake-<node>-ami-<n>-reader} / {@code -writer}. Scenario
+ * per AMI connection {@code astreg-fake-<node>-ami-<n>-reader} / {@code -writer};
+ * {@code astreg-fake-<node>-ari-accept}, per ARI connection {@code astreg-fake-<node>-ari-<n>-http}
+ * (the websocket reader after an upgrade) and {@code astreg-fake-<node>-ari-<n>-ws-writer}. Scenario
  * methods may be called from any thread; they are applied one at a time and each client receives
  * their events in the same order. Clients must keep reading; a client that never reads loses
  * events once 200 000 are queued for it.
@@ -47,16 +50,18 @@ public final class FakeAsterisk implements AutoCloseable {
     private final NodeModel model;
     private final FaultState faultState = new FaultState();
     private final AmiServer ami;
+    private final AriServer ari;
     private final Faults faults;
     private final Map<String, Registration> lastRegistration = new ConcurrentHashMap<>();
     private boolean started;
     private boolean closed;
 
-    private FakeAsterisk(NodeSpec spec, int amiPort) {
+    private FakeAsterisk(NodeSpec spec, int amiPort, int ariPort) {
         this.spec = spec;
         this.model = new NodeModel(spec);
         this.ami = new AmiServer(model, faultState, amiPort);
-        this.faults = new Faults(faultState, () -> ami, () -> {}, () -> {});
+        this.ari = new AriServer(model, faultState, ariPort);
+        this.faults = new Faults(faultState, () -> ami, ari::injectGarbageFrame, ari::injectTruncatedFrame);
     }
 
     /** Starts building a node called {@code node} (also used in thread names). */
@@ -78,9 +83,11 @@ public final class FakeAsterisk implements AutoCloseable {
         model.boot(!started);
         try {
             ami.start();
+            ari.start();
         } catch (IOException e) {
             ami.stop();
-            throw new UncheckedIOException("cannot bind AMI port for " + spec.node(), e);
+            ari.stop();
+            throw new UncheckedIOException("cannot bind AMI/ARI port for " + spec.node(), e);
         }
         started = true;
         model.markUp(true);
@@ -96,6 +103,7 @@ public final class FakeAsterisk implements AutoCloseable {
         closed = true;
         model.markUp(false);
         ami.close();
+        ari.close();
     }
 
     // ------------------------------------------------------------------ connection details
@@ -113,6 +121,26 @@ public final class FakeAsterisk implements AutoCloseable {
     /** The AMI TCP port on 127.0.0.1 (fixed once started; kept across restarts). */
     public int amiPort() {
         return ami.port();
+    }
+
+    /** The ARI (HTTP and websocket) port on 127.0.0.1 (fixed once started; kept across restarts). */
+    public int ariPort() {
+        return ari.port();
+    }
+
+    /** The ARI base URL as ari4java wants it: {@code http://127.0.0.1:<port>/}. */
+    public String ariUrl() {
+        return "http://127.0.0.1:" + ari.port() + "/";
+    }
+
+    /** Number of open ARI websockets. */
+    public int ariWebsockets() {
+        return ari.websocketCount();
+    }
+
+    /** The ARI {@code asterisk_id} (entity id). */
+    public String entityId() {
+        return spec.entityId();
     }
 
     /** The AMI username. */
@@ -235,6 +263,7 @@ public final class FakeAsterisk implements AutoCloseable {
     public synchronized void crash() {
         model.markUp(false);
         ami.stop();
+        ari.stop();
     }
 
     /**
@@ -246,6 +275,7 @@ public final class FakeAsterisk implements AutoCloseable {
         if (model.isUp()) {
             model.shutdown(true);
             ami.stop();
+            ari.stop();
             model.markUp(false);
         }
         start();
@@ -261,9 +291,20 @@ public final class FakeAsterisk implements AutoCloseable {
         ami.stallConnections();
     }
 
+    /** Closes every ARI websocket (TCP close, no close frame); REST keeps working. */
+    public void dropAri() {
+        ari.dropConnections(false);
+    }
+
+    /** Every open ARI websocket goes silent and is never closed; new ones work normally. */
+    public void stallAri() {
+        ari.stallConnections();
+    }
+
     @Override
     public String toString() {
-        return "FakeAsterisk[" + spec.node() + ", " + spec.version() + ", ami=" + ami.port() + "]";
+        return "FakeAsterisk[" + spec.node() + ", " + spec.version() + ", ami=" + ami.port() + ", ari=" + ari.port()
+                + "]";
     }
 
     /**
@@ -474,7 +515,7 @@ public final class FakeAsterisk implements AutoCloseable {
                     ariUser,
                     ariPassword,
                     clock);
-            return new FakeAsterisk(spec, amiPort);
+            return new FakeAsterisk(spec, amiPort, ariPort);
         }
 
         private static String entityIdFor(String node) {

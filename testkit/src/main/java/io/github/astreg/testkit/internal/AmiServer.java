@@ -34,6 +34,7 @@ public final class AmiServer implements NodeModel.Listener, AutoCloseable {
     private final AtomicLong badInput = new AtomicLong();
     private final AtomicLong logins = new AtomicLong();
     private volatile ServerSocket server;
+    private volatile Thread acceptor;
     private volatile int port;
     private volatile boolean warnedBadInput;
 
@@ -57,7 +58,7 @@ public final class AmiServer implements NodeModel.Listener, AutoCloseable {
         port = ss.getLocalPort();
         server = ss;
         model.addListener(this);
-        Threads.start("astreg-fake-" + spec.node() + "-ami-accept", () -> acceptLoop(ss));
+        acceptor = Threads.start("astreg-fake-" + spec.node() + "-ami-accept", () -> acceptLoop(ss));
     }
 
     public int port() {
@@ -72,6 +73,13 @@ public final class AmiServer implements NodeModel.Listener, AutoCloseable {
         if (ss != null) {
             try {
                 ss.close();
+                Thread t = acceptor;
+                if (t != null && t != Thread.currentThread()) {
+                    // the socket is only released once the accepting thread has left accept()
+                    t.join(2000);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             } catch (IOException e) {
                 LOG.debug("closing AMI listener", e);
             }

@@ -670,6 +670,16 @@ public final class NodeModel {
         return ep == null ? Optional.empty() : Optional.of(info(ep));
     }
 
+    public synchronized List<ChannelView> channels() {
+        List<ChannelView> out = new ArrayList<>();
+        for (Ep ep : endpoints.values()) {
+            for (Chan c : ep.channels) {
+                out.add(c.view());
+            }
+        }
+        return out;
+    }
+
     public synchronized int activeChannels() {
         int n = 0;
         for (Ep ep : endpoints.values()) {
