@@ -40,7 +40,6 @@ import java.util.regex.Pattern;
  */
 public final class ConfigLoader {
     private static final Pattern ENV = Pattern.compile("\\$\\$\\{|\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
-    private static final Pattern TABLE_PREFIX = Pattern.compile("[A-Za-z][A-Za-z0-9_]{0,31}");
 
     private static final Set<String> TOP = Set.of("nodes", "sinks", "http", "tuning");
     private static final Set<String> NODE = Set.of("id", "ami", "ari");
@@ -271,11 +270,8 @@ public final class ConfigLoader {
             put(s, "url", url);
             put(s, "username", scalar(b, p, "username", false));
             put(s, "password", scalar(b, p, "password", false));
-            String prefix = scalar(b, p, "tablePrefix", false);
-            if (prefix != null && !TABLE_PREFIX.matcher(prefix).matches()) {
-                errors.add(p + ".tablePrefix: must be a letter then up to 31 of [A-Za-z0-9_], was '" + prefix + "'");
-            }
-            put(s, "tablePrefix", prefix);
+            // the prefix's rules are sink-jdbc's: JdbcSinkConfig checks it when the runner starts
+            put(s, "tablePrefix", scalar(b, p, "tablePrefix", false));
             return new StoreSettings(s, flatScalars(b.get("options"), p + ".options"), p);
         }
 
@@ -290,7 +286,10 @@ public final class ConfigLoader {
             }
             unknownKeys(b, p, REDIS);
             Map<String, String> s = new LinkedHashMap<>();
-            String uri = scalar(b, p, "uri", true);
+            Map<String, String> options = flatScalars(b.get("options"), p + ".options");
+            // Sentinel and Cluster deployments are given by options (sentinels, clusterNodes) instead of a uri
+            boolean viaOptions = options.containsKey("sentinels") || options.containsKey("clusterNodes");
+            String uri = scalar(b, p, "uri", !viaOptions);
             if (uri != null) {
                 try {
                     URI u = new URI(uri);
@@ -306,7 +305,7 @@ public final class ConfigLoader {
             put(s, "username", scalar(b, p, "username", false));
             put(s, "password", scalar(b, p, "password", false));
             put(s, "keyPrefix", scalar(b, p, "keyPrefix", false));
-            return new StoreSettings(s, flatScalars(b.get("options"), p + ".options"), p);
+            return new StoreSettings(s, options, p);
         }
 
         HttpSettings http(JsonNode b) {

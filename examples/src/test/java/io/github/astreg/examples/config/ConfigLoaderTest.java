@@ -130,7 +130,6 @@ class ConfigLoaderTest {
                         "nodes[3].id: must be 1..64 characters of [A-Za-z0-9._-], was 'bad id'",
                         "nodes[3]: give exactly one of ami: or ari:",
                         "sinks.jdbc.url: must start with jdbc:, was 'postgres://x'",
-                        "sinks.jdbc.tablePrefix: must be a letter then up to 31 of [A-Za-z0-9_], was '1bad'",
                         "sinks.redis.uri: must look like redis://host:6379 or rediss://host:6380, was 'http://x'",
                         "sinks.mongo: unknown key (expected one of jdbc, redis)",
                         "http.port: must be 0..65535, was -1",
