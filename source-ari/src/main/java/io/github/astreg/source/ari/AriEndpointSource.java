@@ -472,7 +472,7 @@ public final class AriEndpointSource implements EndpointEventSource {
         sources.add("deviceState:");
         for (String source : sources) {
             try {
-                rest.post("applications/" + config.application() + "/subscription?eventSource=" + source);
+                postSubscription(source);
             } catch (AriHttpException e) {
                 if (e.status() == 400 || e.status() == 422) {
                     // e.g. endpoint:SIP on an Asterisk without chan_sip
@@ -482,6 +482,30 @@ public final class AriEndpointSource implements EndpointEventSource {
                 } else {
                     throw e;
                 }
+            }
+        }
+    }
+
+    /**
+     * Asterisk sends the websocket's 101 before it registers the application, so a subscription made
+     * at once can meet "Application not found" (404): retried for up to about a second.
+     */
+    private void postSubscription(String source) throws IOException {
+        String path = "applications/" + config.application() + "/subscription?eventSource=" + source;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                rest.post(path);
+                return;
+            } catch (AriHttpException e) {
+                if (e.status() != 404 || attempt >= 10 || closed) {
+                    throw e;
+                }
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted");
             }
         }
     }

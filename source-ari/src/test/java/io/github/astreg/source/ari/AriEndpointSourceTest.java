@@ -234,6 +234,15 @@ class AriEndpointSourceTest {
     }
 
     @Test
+    void aSubscriptionRacingTheApplicationRegistrationIsRetried() {
+        ari.subscriptionsNotFound.set(3);
+        start(config().build());
+        poll(WAIT, "UP", () -> source.isConnected());
+        assertThat(ari.subscriptions()).hasSize(5).endsWith("endpoint:PJSIP", "deviceState:");
+        assertThat(ari.wsConnects).isEqualTo(1);
+    }
+
+    @Test
     void nodeIdentityFallsBackToTheEntityId() {
         ari.systemName = "";
         start(config().build());

@@ -63,6 +63,10 @@ final class MiniAri implements AutoCloseable {
     volatile Instant startup = Instant.parse("2026-11-26T05:32:37.653Z");
     volatile boolean pingSupported = true;
     volatile boolean answerPings = true;
+    /** How many subscription requests still answer 404 (the app is not registered yet). */
+    final java.util.concurrent.atomic.AtomicInteger subscriptionsNotFound =
+            new java.util.concurrent.atomic.AtomicInteger();
+
     final Map<String, String[]> endpoints = new ConcurrentHashMap<>(); // "PJSIP/1001" -> {state, channels}
     final Map<String, String> devices = new ConcurrentHashMap<>();
     final List<String> requests = new CopyOnWriteArrayList<>();
@@ -209,7 +213,11 @@ final class MiniAri implements AutoCloseable {
             } else if (method.equals("POST")
                     && path.startsWith("/ari/applications/")
                     && path.endsWith("/subscription")) {
-                respond(ctx, HttpResponseStatus.OK, "{\"name\":\"astreg\"}");
+                if (subscriptionsNotFound.getAndDecrement() > 0) {
+                    respond(ctx, HttpResponseStatus.NOT_FOUND, "{\"message\":\"Application not found\"}");
+                } else {
+                    respond(ctx, HttpResponseStatus.OK, "{\"name\":\"astreg\"}");
+                }
             } else if (method.equals("GET") && path.startsWith("/ari/endpoints/")) {
                 String tech = path.substring("/ari/endpoints/".length());
                 ArrayNode list = JSON.createArrayNode();
