@@ -565,6 +565,13 @@ public final class RedisEndpointRegistry implements EndpointRegistry, AutoClosea
         return s != null && s.awaitSubscribed(timeout);
     }
 
+    /** Whether the pub/sub subscription is active at this moment. */
+    public boolean isSubscribedNow() {
+        synchronized (lifecycle) {
+            return subscriber != null && subscriber.isSubscribed();
+        }
+    }
+
     /** Subscriber counters: {@code received}, {@code dropped}, {@code malformed}, {@code reconnects}. */
     public Map<String, Long> subscriberCounters() {
         synchronized (lifecycle) {
