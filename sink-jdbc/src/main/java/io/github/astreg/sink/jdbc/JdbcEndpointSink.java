@@ -51,7 +51,9 @@ import org.slf4j.LoggerFactory;
  * contact upserts, each one JDBC batch sorted by primary key (so concurrent collectors lock rows in
  * the same order), then the history rows. Any failure rolls the whole batch back and is thrown as
  * {@link RetriableAstregException} (connection lost, deadlock, timeout...) or
- * {@link AstregException}; the pipeline retries it. Batches are sent as multi-row statements when
+ * {@link AstregException}; the pipeline retries it. A conflict with a concurrent writer (deadlock,
+ * serialization failure, a unique-key race of H2's {@code MERGE}) is retried right away, up to 5
+ * attempts, each in a fresh transaction. Batches are sent as multi-row statements when
  * the driver is told to: PostgreSQL {@code reWriteBatchedInserts=true}, MariaDB/MySQL
  * {@code rewriteBatchedStatements=true} in the JDBC URL.
  *
@@ -77,6 +79,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class JdbcEndpointSink implements EndpointSink {
     private static final Logger log = LoggerFactory.getLogger(JdbcEndpointSink.class);
+    /** Attempts of one batch when transactions of concurrent writers conflict. */
+    private static final int CONFLICT_ATTEMPTS = 5;
 
     private final DataSource dataSource;
     private final JdbcSinkConfig config;
@@ -143,6 +147,40 @@ public final class JdbcEndpointSink implements EndpointSink {
         }
         SqlDialect sql = dialect();
         Rows r = Rows.of(batch);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                writeOnce(sql, r, batch);
+                break;
+            } catch (SQLException e) {
+                if (attempt < CONFLICT_ATTEMPTS && JdbcErrors.isConflict(e)) {
+                    // another collector's transaction got in the way (deadlock, serialization
+                    // failure, H2's MERGE racing an insert): the rolled back batch is retried at once
+                    log.debug("jdbc sink {}: conflict, attempt {}: {}", name(), attempt, JdbcErrors.describe(e));
+                    continue;
+                }
+                failures.incrementAndGet();
+                throw JdbcErrors.wrap("write of " + batch.size() + " changes (rolled back)", e);
+            }
+        }
+        batches.incrementAndGet();
+        rows.addAndGet(r.size());
+        notifyCommitted(batch);
+        Instant now = clock.instant();
+        if (!now.isBefore(nextPurge)) {
+            nextPurge = now.plus(config.purgeInterval());
+            try {
+                purge();
+            } catch (AstregException e) {
+                log.warn(
+                        "jdbc sink {}: purge failed, next try in {}: {}",
+                        name(),
+                        config.purgeInterval(),
+                        e.getMessage());
+            }
+        }
+    }
+
+    private void writeOnce(SqlDialect sql, Rows r, List<EndpointStateEvent> batch) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
             boolean autoCommit = c.getAutoCommit();
             try {
@@ -159,25 +197,6 @@ public final class JdbcEndpointSink implements EndpointSink {
                 throw e;
             } finally {
                 restore(c, autoCommit);
-            }
-        } catch (SQLException e) {
-            failures.incrementAndGet();
-            throw JdbcErrors.wrap("write of " + batch.size() + " changes (rolled back)", e);
-        }
-        batches.incrementAndGet();
-        rows.addAndGet(r.size());
-        notifyCommitted(batch);
-        Instant now = clock.instant();
-        if (!now.isBefore(nextPurge)) {
-            nextPurge = now.plus(config.purgeInterval());
-            try {
-                purge();
-            } catch (AstregException e) {
-                log.warn(
-                        "jdbc sink {}: purge failed, next try in {}: {}",
-                        name(),
-                        config.purgeInterval(),
-                        e.getMessage());
             }
         }
     }
@@ -420,7 +439,7 @@ public final class JdbcEndpointSink implements EndpointSink {
                 sql.setInstant(ps, 13, e.observedAt());
                 ps.setLong(14, e.sequence());
                 if (sql.bindsUriHash()) {
-                    ps.setString(15, cc.uri());
+                    ps.setBytes(15, SqlDialect.uriHash(cc.uri()));
                 }
                 ps.addBatch();
             }

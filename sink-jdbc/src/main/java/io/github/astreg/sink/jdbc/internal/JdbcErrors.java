@@ -42,6 +42,28 @@ public final class JdbcErrors {
         return false;
     }
 
+    /**
+     * Whether a transaction failed because of a concurrent one and may succeed when run again at
+     * once: deadlock or serialization failure (SQLState class 40, MySQL 1213), lock wait timeout
+     * (MySQL 1205, PostgreSQL 55P03), or a unique-key violation (23505, MySQL 1062), which an upsert
+     * only meets when it raced a concurrent insert of the same key (H2's MERGE is not atomic).
+     */
+    public static boolean isConflict(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException s) {
+                String state = s.getSQLState();
+                if (state != null && (state.startsWith("40") || state.equals("23505") || state.equals("55P03"))) {
+                    return true;
+                }
+                int code = s.getErrorCode();
+                if (code == 1213 || code == 1205 || code == 1062) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     /** Wraps a failure of {@code what} ("write of 12 changes", "locate PJSIP/1001"). */
     public static AstregException wrap(String what, SQLException e) {
         String message = "jdbc: " + what + " failed: " + describe(e);
