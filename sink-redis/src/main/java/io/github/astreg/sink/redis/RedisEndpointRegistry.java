@@ -178,42 +178,39 @@ public final class RedisEndpointRegistry implements EndpointRegistry, AutoClosea
     }
 
     private List<EndpointId> listedOnce(String indexKey, NodeId node) {
-        {
-            Set<String> names = client().smembers(indexKey);
-            List<EndpointId> ids = new ArrayList<>(names.size());
-            for (String n : names) {
-                try {
-                    ids.add(EndpointId.parse(n));
-                } catch (IllegalArgumentException e) {
-                    malformed("index " + indexKey, n, e);
-                }
+        Set<String> names = client().smembers(indexKey);
+        List<EndpointId> ids = new ArrayList<>(names.size());
+        for (String n : names) {
+            try {
+                ids.add(EndpointId.parse(n));
+            } catch (IllegalArgumentException e) {
+                malformed("index " + indexKey, n, e);
             }
-            List<EndpointId> out = new ArrayList<>();
-            for (int i = 0; i < ids.size(); i += READ_CHUNK) {
-                List<EndpointId> chunk = ids.subList(i, Math.min(ids.size(), i + READ_CHUNK));
-                List<Response<Map<String, String>>> rs = new ArrayList<>(chunk.size());
-                try (AbstractPipeline p = client().pipelined()) {
-                    for (EndpointId id : chunk) {
-                        rs.add(p.hgetAll(keys.endpoint(id)));
-                    }
-                    p.sync();
-                }
-                for (int j = 0; j < chunk.size(); j++) {
-                    Map<NodeId, NodeFields> fields =
-                            parse(chunk.get(j), rs.get(j).get());
-                    boolean present = node == null
-                            ? fields.values().stream().anyMatch(NodeFields::isPresent)
-                            : Optional.ofNullable(fields.get(node))
-                                    .map(NodeFields::isPresent)
-                                    .orElse(false);
-                    if (present) {
-                        out.add(chunk.get(j));
-                    }
-                }
-            }
-            out.sort(Comparator.naturalOrder());
-            return out;
         }
+        List<EndpointId> out = new ArrayList<>();
+        for (int i = 0; i < ids.size(); i += READ_CHUNK) {
+            List<EndpointId> chunk = ids.subList(i, Math.min(ids.size(), i + READ_CHUNK));
+            List<Response<Map<String, String>>> rs = new ArrayList<>(chunk.size());
+            try (AbstractPipeline p = client().pipelined()) {
+                for (EndpointId id : chunk) {
+                    rs.add(p.hgetAll(keys.endpoint(id)));
+                }
+                p.sync();
+            }
+            for (int j = 0; j < chunk.size(); j++) {
+                Map<NodeId, NodeFields> fields = parse(chunk.get(j), rs.get(j).get());
+                boolean present = node == null
+                        ? fields.values().stream().anyMatch(NodeFields::isPresent)
+                        : Optional.ofNullable(fields.get(node))
+                                .map(NodeFields::isPresent)
+                                .orElse(false);
+                if (present) {
+                    out.add(chunk.get(j));
+                }
+            }
+        }
+        out.sort(Comparator.naturalOrder());
+        return out;
     }
 
     /**
@@ -240,18 +237,16 @@ public final class RedisEndpointRegistry implements EndpointRegistry, AutoClosea
     }
 
     private Snapshot readOnce(EndpointId endpoint) {
-        {
-            Response<Map<String, String>> ep;
-            Response<Map<String, String>> nodeTable;
-            try (AbstractPipeline p = client().pipelined()) {
-                ep = p.hgetAll(keys.endpoint(endpoint));
-                nodeTable = p.hgetAll(keys.nodes());
-                p.sync();
-            }
-            Map<NodeId, NodeFields> fields = parse(endpoint, ep.get());
-            Nodes nodes = nodes(nodeTable.get(), fields.keySet());
-            return new Snapshot(endpoint, fields, nodes);
+        Response<Map<String, String>> ep;
+        Response<Map<String, String>> nodeTable;
+        try (AbstractPipeline p = client().pipelined()) {
+            ep = p.hgetAll(keys.endpoint(endpoint));
+            nodeTable = p.hgetAll(keys.nodes());
+            p.sync();
         }
+        Map<NodeId, NodeFields> fields = parse(endpoint, ep.get());
+        Nodes nodes = nodes(nodeTable.get(), fields.keySet());
+        return new Snapshot(endpoint, fields, nodes);
     }
 
     /** Parses the node table; checks the heartbeat keys of {@code only} (all when null). */
