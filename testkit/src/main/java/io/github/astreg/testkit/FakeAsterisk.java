@@ -183,6 +183,28 @@ public final class FakeAsterisk implements AutoCloseable {
         return faults;
     }
 
+    /** The contact URIs currently registered for {@code endpoint} (static trunk contacts excluded). */
+    public List<String> contactUris(String endpoint) {
+        String id = endpoint.contains("/") ? endpoint : "PJSIP/" + endpoint;
+        List<String> out = new ArrayList<>();
+        model.endpoint(id).ifPresent(e -> {
+            for (NodeModel.ContactInfo c : e.contacts()) {
+                if (c.dynamic()) {
+                    out.add(c.uri());
+                }
+            }
+        });
+        return out;
+    }
+
+    /** The current device state of {@code endpoint}, e.g. {@code NOT_INUSE}, {@code UNAVAILABLE}. */
+    public String deviceState(String endpoint) {
+        String id = endpoint.contains("/") ? endpoint : "PJSIP/" + endpoint;
+        return model.endpoint(id)
+                .map(NodeModel.EndpointInfo::deviceState)
+                .orElseThrow(() -> new IllegalArgumentException("unknown endpoint " + id + " on " + spec.node()));
+    }
+
     // ------------------------------------------------------------------ scenario: registrations
 
     /**

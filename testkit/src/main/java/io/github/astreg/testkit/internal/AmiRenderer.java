@@ -29,9 +29,13 @@ public final class AmiRenderer {
                 f.add("LocalAddress", s.local()).add("RemoteAddress", s.remote());
                 f.add("UsingPassword", "0").add("SessionTV", AriTime.format(s.at()));
             } else {
-                f.add("LocalAddress", "IPV4/UDP/127.0.0.1/5060").add("RemoteAddress", s.remote());
+                f.add("LocalAddress", s.local()).add("RemoteAddress", s.remote());
                 if ("ChallengeSent".equals(s.type())) {
-                    f.add("Challenge", "");
+                    f.add(
+                            "Challenge",
+                            "SIP".equals(s.service())
+                                    ? String.format("%08x", s.sessionId().hashCode())
+                                    : "");
                 } else {
                     f.add("UsingPassword", "1");
                 }
@@ -64,7 +68,8 @@ public final class AmiRenderer {
                     .add("PeerStatus", p.status());
             p.cause().ifPresent(v -> f.add("Cause", v));
             p.address().ifPresent(v -> f.add("Address", v));
-            p.time().ifPresent(v -> f.add("Time", v));
+            // AMI carries Time only on Unreachable ("-1"); ARI carries it on Reachable too
+            p.time().filter(v -> "Unreachable".equals(p.status())).ifPresent(v -> f.add("Time", v));
             return Optional.of(new Rendered("system", f.render()));
         }
         if (h instanceof Happening.ExtensionStatus) {

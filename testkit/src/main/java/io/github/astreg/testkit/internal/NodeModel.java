@@ -180,9 +180,16 @@ public final class NodeModel {
         String uri = r.contactUri(ep.spec.resource());
         Instant t = now();
         long expiresAt = t.plus(r.expires()).getEpochSecond();
+        String session = "0x" + Long.toHexString(0x7f0000000000L + (++callCounter) * 0x1000);
+        String remote = "IPV4/UDP/" + r.host() + "/" + r.port();
+        emit(new Happening.Security(
+                t, "ChallengeSent", "SIP", ep.spec.resource(), session, "IPV4/UDP/127.0.0.1/5082", remote));
         Contact existing = ep.contacts.get(uri);
         if (existing != null) {
             existing.expiresAt = expiresAt;
+            existing.userAgent = r.userAgent();
+            emit(new Happening.Security(
+                    t, "SuccessfulAuth", "SIP", ep.spec.resource(), session, "IPV4/UDP/127.0.0.1/5082", remote));
             return uri;
         }
         ep.contacts.clear();
@@ -195,7 +202,10 @@ public final class NodeModel {
         emit(new Happening.EndpointState(t, view(ep)));
         emit(new Happening.SipPeerStatus(
                 t, view(ep), "Registered", Optional.of(r.host() + ":" + r.port()), Optional.empty(), Optional.empty()));
+        emit(new Happening.Security(
+                t, "SuccessfulAuth", "SIP", ep.spec.resource(), session, "IPV4/UDP/127.0.0.1/5082", remote));
         deviceUpdate(ep, t, false);
+        emit(new Happening.EndpointState(t, view(ep)));
         emit(new Happening.SipPeerStatus(
                 t,
                 view(ep),
@@ -220,7 +230,18 @@ public final class NodeModel {
         Contact c = liveContact(ep, endpoint);
         Instant t = now();
         if (ep.spec.technology().equals("SIP")) {
-            removeSip(ep, c, t, "Expired");
+            String session = "0x" + Long.toHexString(0x7f0000000000L + (++callCounter) * 0x1000);
+            String remote = "IPV4/UDP/" + c.host + "/" + c.port;
+            emit(new Happening.Security(
+                    t, "ChallengeSent", "SIP", ep.spec.resource(), session, "IPV4/UDP/127.0.0.1/5082", remote));
+            ep.contacts.remove(c.uri);
+            ep.online = false;
+            emit(new Happening.EndpointState(t, view(ep)));
+            emit(new Happening.SipPeerStatus(
+                    t, view(ep), "Unregistered", Optional.empty(), Optional.of("Expired"), Optional.empty()));
+            emit(new Happening.Security(
+                    t, "SuccessfulAuth", "SIP", ep.spec.resource(), session, "IPV4/UDP/127.0.0.1/5082", remote));
+            deviceUpdate(ep, t, false);
             return;
         }
         security(t, ep, c.callId, c.host, c.port);
@@ -347,7 +368,7 @@ public final class NodeModel {
             emit(new Happening.EndpointState(t, view(ep)));
             emit(new Happening.SipPeerStatus(
                     t, view(ep), "Unreachable", Optional.empty(), Optional.empty(), Optional.of("-1")));
-            deviceUpdate(ep, t, true);
+            deviceUpdate(ep, t, false);
             return;
         }
         if (c.status.equals("Unreachable")) {
@@ -418,6 +439,9 @@ public final class NodeModel {
                 ep.contacts.values().stream().filter(c -> c.dynamic).findFirst().orElse(null);
         String host = cc == null ? "127.0.0.1" : cc.host;
         int port = cc == null ? 5060 : cc.port;
+        if (ep.spec.technology().equals("SIP")) {
+            return sipCall(ep, exten, t, host, port);
+        }
         security(t, ep, (++callCounter) + "-" + (30000 + callCounter) + "@" + host, host, port);
         processedCalls++;
         Chan a = newChan(ep, ChannelStates.RING, exten, 1, t, null);
@@ -457,6 +481,32 @@ public final class NodeModel {
         deviceUpdate(ep, t, false);
         ariOnly(t, "Dial", List.of(a.view(), b.view()), Map.of("dialstatus", "RINGING", "dialstring", exten), ep);
         return new CallState(a, b, exten, t);
+    }
+
+    /** A chan_sip call: the dialplan answers at once; the peer's device state does not follow calls. */
+    private CallState sipCall(Ep ep, String exten, Instant t, String host, int port) {
+        processedCalls++;
+        emit(new Happening.Security(
+                t,
+                "ChallengeSent",
+                "SIP",
+                "sip:" + ep.spec.resource() + "@127.0.0.1:5082",
+                "0x" + Long.toHexString(0x7f0000000000L + (++callCounter) * 0x1000),
+                "IPV4/UDP/127.0.0.1/5082",
+                "IPV4/UDP/" + host + "/" + port));
+        Chan a = newChan(ep, ChannelStates.DOWN, exten, 1, t, null);
+        ep.channels.add(a);
+        emit(new Happening.EndpointState(t, view(ep)));
+        emitChan(t, "Newchannel", a, null, List.of());
+        a.state = ChannelStates.RING;
+        emitChan(t, "Newstate", a, null, List.of());
+        a.state = ChannelStates.UP;
+        emitChan(t, "Newstate", a, null, List.of());
+        a.priority = 2;
+        deviceUpdate(ep, t, false);
+        CallState call = new CallState(a, null, exten, t);
+        call.answered = true;
+        return call;
     }
 
     /** The callee answers. */
@@ -740,6 +790,10 @@ public final class NodeModel {
     }
 
     private static String computeDevice(Ep ep) {
+        if (ep.spec.technology().equals("SIP")) {
+            // chan_sip only tracks calls with call-limit set, which the fake (like the lab) does not
+            return ep.online ? DeviceStates.NOT_INUSE : DeviceStates.UNAVAILABLE;
+        }
         boolean ringing = false;
         boolean inUse = false;
         boolean held = false;
@@ -763,9 +817,6 @@ public final class NodeModel {
         }
         if (held) {
             return DeviceStates.ONHOLD;
-        }
-        if (ep.spec.technology().equals("SIP")) {
-            return ep.online ? DeviceStates.NOT_INUSE : DeviceStates.UNAVAILABLE;
         }
         return ep.online ? DeviceStates.NOT_INUSE : DeviceStates.UNAVAILABLE;
     }
