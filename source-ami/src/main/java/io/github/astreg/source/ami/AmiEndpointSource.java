@@ -287,9 +287,8 @@ public final class AmiEndpointSource implements EndpointEventSource {
                 t.join(waitMs);
             }
             AmiConnection c = connection;
-            Thread reader = c == null ? null : c.readerThread();
-            if (reader != null && reader != Thread.currentThread()) {
-                reader.join(waitMs);
+            if (c != null && c.readerThread() != Thread.currentThread()) {
+                c.awaitThreads(waitMs);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -354,7 +353,8 @@ public final class AmiEndpointSource implements EndpointEventSource {
             } catch (RuntimeException e) {
                 log.error("{}: unexpected failure; reconnecting", name, e);
             } finally {
-                endSession(c);
+                // also a login that failed: its reader thread ran and must be waited for
+                endSession(c != null ? c : connection);
             }
             if (resynced) {
                 delayNanos = config.reconnectDelayMin().toNanos();
@@ -500,6 +500,13 @@ public final class AmiEndpointSource implements EndpointEventSource {
         } catch (RuntimeException e) {
             // not connected any more (IllegalStateException) or the socket failed: nothing to log off
             log.debug("{}: logoff: {}", name, e.toString());
+        }
+        try {
+            if (!c.awaitThreads(2000)) {
+                log.debug("{}: asterisk-java's reader of the old connection is still running", name);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         checkLoss(c.counter(), true);
         if (wasAnnounced && node != null) {

@@ -27,6 +27,41 @@ public final class AmiConnection extends ManagerConnectionImpl {
         return readerThread;
     }
 
+    /**
+     * Waits (at most {@code timeoutMillis}) for this connection's reader thread and event pump to end,
+     * after the socket was closed. asterisk-java 3.41 stops its pump with a poison item before it sets
+     * the stop flag, so a pump that takes the poison first idles for a minute before it notices: it
+     * is not a daemon, so it would hold the JVM. Interrupting it once its reader is gone makes it
+     * re-check the flag and end.
+     *
+     * @return whether both threads ended
+     */
+    public boolean awaitThreads(long timeoutMillis) throws InterruptedException {
+        Thread reader = readerThread;
+        if (reader == null) {
+            return true;
+        }
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+        reader.join(Math.max(1, timeoutMillis));
+        if (reader.isAlive()) {
+            return false;
+        }
+        String pumpName = reader.getName() + ":AsyncEventPump";
+        Thread pump = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().equals(pumpName))
+                .findFirst()
+                .orElse(null);
+        if (pump == null) {
+            return true;
+        }
+        pump.join(50);
+        while (pump.isAlive() && System.nanoTime() - deadline < 0) {
+            pump.interrupt();
+            pump.join(50);
+        }
+        return !pump.isAlive();
+    }
+
     @Override
     protected SocketConnectionFacade createSocket() throws IOException {
         return new CountingSocket(super.createSocket());
