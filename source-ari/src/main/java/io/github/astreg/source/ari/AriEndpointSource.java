@@ -80,9 +80,9 @@ import org.slf4j.LoggerFactory;
  * <p><b>Threads</b>, both daemon, both ended by {@link #close()} in every case (also while Asterisk is
  * unreachable): {@code astreg-ari-<node>} runs everything of this source — REST calls (each with a
  * timeout), decoding, snapshots, reconnect scheduling and the calls to the {@link EventReceiver};
- * {@code astreg-ari-io-<node>-…} is the netty event loop of the websocket, created at the first
- * websocket connect, which only queues frames (a bounded queue; overflow is counted as {@code dropped}
- * and repaired by a new snapshot) and never blocks. Before the node id is known the threads are named
+ * {@code astreg-ari-io-<node>-…} is the netty event loop that carries the websocket and the REST
+ * connection; it only queues frames (a bounded queue; overflow is counted as {@code dropped} and
+ * repaired by a new snapshot) and completes REST answers, and never blocks. Before the node id is known the threads are named
  * after the server's host and port. ari4java is used for its ARI models and JSON binding, not for its
  * netty client (whose threads are non-daemon, unnamed, survive {@code cleanup()} when Asterisk is down,
  * and whose TLS trust is static and trusts every certificate).
@@ -172,7 +172,9 @@ public final class AriEndpointSource implements EndpointEventSource {
             started = true;
             this.receiver = receiver;
             this.tls = AriTls.of(config);
-            this.rest = new AriRest(config, tls);
+            this.io = new MultiThreadIoEventLoopGroup(
+                    1, new DefaultThreadFactory("astreg-ari-io-" + label, true), NioIoHandler.newFactory());
+            this.rest = new AriRest(config, tls, io);
             ScheduledThreadPoolExecutor ex = new ScheduledThreadPoolExecutor(1, r -> {
                 Thread t = new Thread(r, "astreg-ari-" + label);
                 t.setDaemon(true);
@@ -278,16 +280,9 @@ public final class AriEndpointSource implements EndpointEventSource {
             connectFailed("cannot reach ARI", e);
             return;
         }
-        EventLoopGroup group;
-        synchronized (lifecycle) {
-            if (closed) {
-                return;
-            }
-            if (io == null) {
-                io = new MultiThreadIoEventLoopGroup(
-                        1, new DefaultThreadFactory("astreg-ari-io-" + label(), true), NioIoHandler.newFactory());
-            }
-            group = io;
+        EventLoopGroup group = io;
+        if (closed || group == null || group.isShuttingDown()) {
+            return;
         }
         long gen = ++generation;
         socket = AriWebSocket.connect(
@@ -322,10 +317,6 @@ public final class AriEndpointSource implements EndpointEventSource {
         return URI.create(ws + "ari/events?app=" + config.application());
     }
 
-    private String label() {
-        return node != null ? node.value() : label;
-    }
-
     private void resolveIdentity(JsonNode info) throws IOException {
         Optional<Instant> started =
                 AriTimestamps.parse(info.path("status").path("startup_time").asText(null));
@@ -334,6 +325,11 @@ public final class AriEndpointSource implements EndpointEventSource {
             node = id;
             if (config.nodeId().isEmpty()) {
                 Thread.currentThread().setName("astreg-ari-" + id.value());
+                EventLoopGroup group = io;
+                if (group != null && !group.isShuttingDown()) {
+                    String ioName = "astreg-ari-io-" + id.value();
+                    group.next().execute(() -> Thread.currentThread().setName(ioName));
+                }
             }
         } else if (!node.equals(id) && warnedOnce.add("identity:" + id)) {
             log.warn(

@@ -10,22 +10,19 @@ import java.nio.file.Files;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.util.Optional;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
- * The TLS trust of one source, built once from its config: a JDK {@link SSLContext} for REST calls and a
- * netty {@link SslContext} for the websocket. Per source, unlike ari4java's static, trust-everything
+ * The TLS trust of one source, built once from its config: a netty {@link SslContext} for REST calls and
+ * the websocket. Per source, unlike ari4java's static, trust-everything
  * default. Host names are verified unless {@code trustAll} is set.
  */
 public final class AriTls {
     private final boolean trustAll;
-    private final SSLContext jdk;
     private final SslContext netty;
 
-    private AriTls(boolean trustAll, SSLContext jdk, SslContext netty) {
+    private AriTls(boolean trustAll, SslContext netty) {
         this.trustAll = trustAll;
-        this.jdk = jdk;
         this.netty = netty;
     }
 
@@ -55,13 +52,11 @@ public final class AriTls {
                 tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
                 tmf.init((KeyStore) null);
             }
-            SSLContext jdk = SSLContext.getInstance("TLS");
-            jdk.init(null, tmf.getTrustManagers(), null);
             SslContext netty = SslContextBuilder.forClient()
                     .trustManager(tmf)
                     .endpointIdentificationAlgorithm(config.trustAll() ? null : "HTTPS")
                     .build();
-            return Optional.of(new AriTls(config.trustAll(), jdk, netty));
+            return Optional.of(new AriTls(config.trustAll(), netty));
         } catch (IOException | GeneralSecurityException e) {
             throw new IllegalArgumentException("cannot set up TLS trust for " + config.hostAndPort() + ": "
                     + e.getClass().getSimpleName()
@@ -73,10 +68,6 @@ public final class AriTls {
 
     public boolean trustAll() {
         return trustAll;
-    }
-
-    public SSLContext jdk() {
-        return jdk;
     }
 
     public SslContext netty() {
