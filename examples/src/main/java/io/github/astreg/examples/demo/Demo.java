@@ -42,6 +42,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class Demo implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Demo.class);
+    private static final String USER = "astreg";
+    /** The fakes' credentials; they listen on 127.0.0.1 only and live as long as the demo. */
+    private static final String SECRET = "astreg-demo";
 
     private final DemoOptions options;
     private final List<FakeAsterisk> fakes;
@@ -86,6 +89,8 @@ public final class Demo implements AutoCloseable {
                 fakes.add(FakeAsterisk.builder(node)
                         .systemName(node)
                         .timestampEvents(true)
+                        .amiCredentials(USER, SECRET)
+                        .ariCredentials(USER, SECRET)
                         .pjsipEndpoints(1001, last)
                         .build()
                         .start());
@@ -117,6 +122,9 @@ public final class Demo implements AutoCloseable {
             DemoScenario scenario = new DemoScenario(fakes, phones, options.seed());
             Demo demo = new Demo(options, fakes, protocols, scenario, runner, out);
             try {
+                // ARI tells nothing about contacts that registered before the source subscribed:
+                // let every source connect first, so the story starts in front of them
+                demo.awaitConnected(options.timeout());
                 scenario.setUp();
                 if (!options.once()) {
                     demo.startStory();
@@ -132,15 +140,24 @@ public final class Demo implements AutoCloseable {
         }
     }
 
-    /** pbx1 over AMI; pbx2 over ARI when the test kit's fake and the ARI source support it, else AMI. */
+    /** The first node is watched over AMI, the others over ARI. */
     private static NodeSettings nodeSettings(FakeAsterisk f, int index) {
         Map<String, String> s = new LinkedHashMap<>();
-        s.put("host", "127.0.0.1");
-        s.put("port", Integer.toString(f.amiPort()));
-        s.put("username", f.amiUser());
-        s.put("secret", "astregpass");
-        return new NodeSettings(
-                NodeId.of(f.node()), NodeSettings.Protocol.AMI, s, Map.of(), "demo.nodes[" + index + "]");
+        NodeSettings.Protocol protocol;
+        if (index == 0) {
+            protocol = NodeSettings.Protocol.AMI;
+            s.put("host", "127.0.0.1");
+            s.put("port", Integer.toString(f.amiPort()));
+            s.put("username", USER);
+            s.put("secret", SECRET);
+        } else {
+            protocol = NodeSettings.Protocol.ARI;
+            s.put("url", f.ariUrl());
+            s.put("username", USER);
+            s.put("password", SECRET);
+            s.put("app", "astreg");
+        }
+        return new NodeSettings(NodeId.of(f.node()), protocol, s, Map.of(), "demo.nodes[" + index + "]");
     }
 
     /**
@@ -160,6 +177,21 @@ public final class Demo implements AutoCloseable {
                 return 3;
             }
             return 0;
+        }
+    }
+
+    private void awaitConnected(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try {
+            while (!runner.allSourcesConnected()) {
+                if (System.nanoTime() > deadline) {
+                    throw new AstregException("demo: the sources did not connect to the fake nodes within " + timeout);
+                }
+                Thread.sleep(20);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AstregException("demo: interrupted while starting", e);
         }
     }
 

@@ -16,6 +16,8 @@ import io.github.astreg.sink.redis.RedisEndpointSink;
 import io.github.astreg.sink.redis.RedisSinkConfig;
 import io.github.astreg.source.ami.AmiEndpointSource;
 import io.github.astreg.source.ami.AmiSourceConfig;
+import io.github.astreg.source.ari.AriEndpointSource;
+import io.github.astreg.source.ari.AriSourceConfig;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -48,7 +50,12 @@ public final class Adapters implements AdapterFactory {
             m.putAll(node.options());
             return AmiEndpointSource.create(AmiSourceConfig.fromMap(m));
         }
-        throw new IllegalArgumentException("ari: not supported by this build of the runner yet");
+        String app = m.remove("app");
+        if (app != null) {
+            m.put("application", app);
+        }
+        m.putAll(node.options());
+        return AriEndpointSource.builder(AriSourceConfig.fromMap(m)).build();
     }
 
     @Override
