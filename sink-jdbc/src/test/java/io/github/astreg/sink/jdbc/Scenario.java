@@ -46,15 +46,82 @@ final class Scenario {
 
     static final String LONG_URI = "sip:" + "ü'%;\"".repeat(80) + "@[2001:db8::1]:5061;transport=tls";
 
+    /** Where the scenario's observations go: a registry, or a pipeline. */
+    interface Target {
+        List<EndpointStateEvent> apply(EndpointStateEvent observation);
+
+        List<EndpointStateEvent> heartbeat(NodeId node, String collector);
+
+        List<EndpointStateEvent> sweep();
+
+        static Target of(InMemoryEndpointRegistry r) {
+            return new Target() {
+                @Override
+                public List<EndpointStateEvent> apply(EndpointStateEvent observation) {
+                    return r.apply(observation);
+                }
+
+                @Override
+                public List<EndpointStateEvent> heartbeat(NodeId node, String collector) {
+                    return r.heartbeat(node, collector);
+                }
+
+                @Override
+                public List<EndpointStateEvent> sweep() {
+                    return r.sweep();
+                }
+            };
+        }
+
+        /** Observations go to the pipeline, which heartbeats and sweeps by itself. */
+        static Target of(io.github.astreg.core.pipeline.Pipeline p) {
+            return new Target() {
+                @Override
+                public List<EndpointStateEvent> apply(EndpointStateEvent observation) {
+                    p.receive(observation);
+                    return List.of();
+                }
+
+                @Override
+                public List<EndpointStateEvent> heartbeat(NodeId node, String collector) {
+                    return List.of();
+                }
+
+                @Override
+                public List<EndpointStateEvent> sweep() {
+                    return List.of();
+                }
+            };
+        }
+    }
+
     private final Random random;
-    private final InMemoryEndpointRegistry registry;
+    private final Target registry;
     private final TestClock clock;
+    private final Instant start;
     private final Map<NodeId, Long> sequences = new HashMap<>();
+    private boolean endpointRemovals = true;
 
     Scenario(long seed, InMemoryEndpointRegistry registry, TestClock clock) {
+        this(seed, Target.of(registry), clock);
+    }
+
+    Scenario(long seed, Target target, TestClock clock) {
         this.random = new Random(seed);
-        this.registry = registry;
+        this.registry = target;
         this.clock = clock;
+        this.start = clock.instant();
+    }
+
+    /**
+     * Leaves out what removes endpoints (endpoint REMOVED observations, resync snapshots). Needed
+     * where the pipeline coalesces heavily: when an endpoint is removed and comes back, the registry
+     * hides its older device state but emits no device change saying so, and coalescing drops the
+     * REMOVED endpoint change, so no store can know (a gap in core's change stream, reported).
+     */
+    Scenario withoutEndpointRemovals() {
+        this.endpointRemovals = false;
+        return this;
     }
 
     static List<String> urisOf(EndpointId endpoint) {
@@ -68,7 +135,7 @@ final class Scenario {
     /** Runs {@code steps} random steps; every change the registry makes goes to {@code out}. */
     void run(int steps, Consumer<List<EndpointStateEvent>> out) {
         for (NodeId n : NODES) {
-            out.accept(registry.apply(event(n, NodeChange.up(START.minusSeconds(3600)))));
+            out.accept(registry.apply(event(n, NodeChange.up(start.minusSeconds(3600)))));
         }
         for (int i = 0; i < steps; i++) {
             clock.advance(Duration.ofMillis(random.nextInt(2500)).plusNanos(1000L * random.nextInt(1000)));
@@ -84,6 +151,9 @@ final class Scenario {
             return registry.apply(event(node, contact(ep)));
         } else if (r < 62) {
             EndpointState s = EndpointState.values()[random.nextInt(EndpointState.values().length)];
+            if (s == EndpointState.REMOVED && !endpointRemovals) {
+                s = EndpointState.OFFLINE;
+            }
             EndpointChange c =
                     random.nextBoolean() ? new EndpointChange(ep, s, random.nextInt(4)) : new EndpointChange(ep, s);
             return registry.apply(event(node, c));
@@ -96,10 +166,10 @@ final class Scenario {
                     ? NodeChange.of(NodeStatus.DOWN)
                     : k == 1
                             ? NodeChange.up(clock.instant().minusSeconds(random.nextInt(3) * 60L))
-                            : NodeChange.up(START);
+                            : NodeChange.up(start);
             return registry.apply(event(node, c));
         } else if (r < 85) {
-            return snapshot(node);
+            return endpointRemovals ? snapshot(node) : List.of();
         } else if (r < 93) {
             List<EndpointStateEvent> out = new ArrayList<>();
             for (NodeId n : NODES) {
