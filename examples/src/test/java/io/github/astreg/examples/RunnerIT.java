@@ -8,6 +8,7 @@ import io.github.astreg.examples.config.RunnerConfig;
 import io.github.astreg.examples.run.Adapters;
 import io.github.astreg.examples.run.Runner;
 import io.github.astreg.testkit.FakeAsterisk;
+import io.github.astreg.testkit.FakeCluster;
 import io.github.astreg.testkit.Registration;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -56,8 +57,7 @@ class RunnerIT {
     private final String keyPrefix = "astreg-it-" + suffix + ":";
     private final HttpClient http = HttpClient.newHttpClient();
     private final Map<String, Optional<String>> expected = new TreeMap<>();
-    private FakeAsterisk pbx1;
-    private FakeAsterisk pbx2;
+    private FakeCluster cluster;
     private Runner runner;
 
     @BeforeEach
@@ -83,11 +83,8 @@ class RunnerIT {
         if (runner != null) {
             runner.close();
         }
-        if (pbx1 != null) {
-            pbx1.close();
-        }
-        if (pbx2 != null) {
-            pbx2.close();
+        if (cluster != null) {
+            cluster.close();
         }
         try (Connection c = DriverManager.getConnection(PG_URL, "postgres", "");
                 Statement st = c.createStatement()) {
@@ -129,16 +126,13 @@ class RunnerIT {
 
     @Test
     void lookupServiceSqlViewAndRedisAgreeOnEveryPhoneAfterEveryStep(@TempDir Path dir) throws Exception {
-        pbx1 = FakeAsterisk.builder("pbx1")
-                .systemName("pbx1")
-                .timestampEvents(true)
+        cluster = FakeCluster.builder()
+                .node("pbx1", b -> b)
+                .node("pbx2", b -> b.ariCredentials("astreg", "ari-pass"))
                 .build()
                 .start();
-        pbx2 = FakeAsterisk.builder("pbx2")
-                .systemName("pbx2")
-                .ariCredentials("astreg", "ari-pass")
-                .build()
-                .start();
+        FakeAsterisk pbx1 = cluster.node("pbx1");
+        FakeAsterisk pbx2 = cluster.node("pbx2");
         Path config = dir.resolve("astreg.yaml");
         Files.writeString(
                 config, """
@@ -175,9 +169,20 @@ class RunnerIT {
         assertAgreement(lookup);
 
         step("1001 moves to pbx2", () -> {
-            pbx2.register("1001", Registration.from("10.0.2.99", 5062));
-            pbx1.unregister("1001");
+            cluster.move("1001", "pbx2", Registration.from("10.0.2.99", 5062));
             expected.put("1001", Optional.of("pbx2"));
+        });
+        assertAgreement(lookup);
+
+        step("1003 registers on pbx2 too, without leaving pbx1 (the newest registration wins)", () -> {
+            cluster.registerAlsoOn("1003", "pbx2", Registration.from("10.0.2.33", 5060));
+            expected.put("1003", Optional.of("pbx2"));
+        });
+        assertAgreement(lookup);
+
+        step("1003 unregisters from pbx2: pbx1 holds it again", () -> {
+            cluster.unregister("pbx2", "1003");
+            expected.put("1003", Optional.of("pbx1"));
         });
         assertAgreement(lookup);
 

@@ -15,6 +15,7 @@ import io.github.astreg.examples.run.AdapterFactory;
 import io.github.astreg.examples.run.Runner;
 import io.github.astreg.examples.run.StoreKind;
 import io.github.astreg.testkit.FakeAsterisk;
+import io.github.astreg.testkit.FakeCluster;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.time.Duration;
@@ -30,7 +31,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code astreg demo}: two fake Asterisk nodes ({@code pbx1}, {@code pbx2}) from the test kit with
+ * {@code astreg demo}: a test-kit {@link FakeCluster} of two nodes ({@code pbx1} watched over AMI,
+ * {@code pbx2} over ARI) with
  * about twenty phones playing a seeded {@link DemoScenario}, watched by the real runner ({@link
  * Runner}: sources, pipeline, an embedded H2 store through sink-jdbc, the lookup service), and a
  * {@link LiveTable} of where every phone is.
@@ -47,6 +49,7 @@ public final class Demo implements AutoCloseable {
     private static final String SECRET = "astreg-demo";
 
     private final DemoOptions options;
+    private final FakeCluster cluster;
     private final List<FakeAsterisk> fakes;
     private final Map<String, NodeSettings.Protocol> protocols;
     private final DemoScenario scenario;
@@ -60,13 +63,14 @@ public final class Demo implements AutoCloseable {
 
     private Demo(
             DemoOptions options,
-            List<FakeAsterisk> fakes,
+            FakeCluster cluster,
             Map<String, NodeSettings.Protocol> protocols,
             DemoScenario scenario,
             Runner runner,
             PrintStream out) {
         this.options = options;
-        this.fakes = fakes;
+        this.cluster = cluster;
+        this.fakes = cluster.nodes();
         this.protocols = protocols;
         this.scenario = scenario;
         this.runner = runner;
@@ -81,20 +85,20 @@ public final class Demo implements AutoCloseable {
      * @throws AstregException when the lookup port is taken or the store cannot start
      */
     public static Demo start(DemoOptions options, AdapterFactory adapters, PrintStream out) {
-        List<FakeAsterisk> fakes = new ArrayList<>();
+        List<String> phones = DemoScenario.names(options.phones());
+        int last = 1000 + options.phones();
+        FakeCluster.Builder cb = FakeCluster.builder();
+        for (String node : List.of("pbx1", "pbx2")) {
+            cb.node(
+                    node,
+                    b -> b.amiCredentials(USER, SECRET)
+                            .ariCredentials(USER, SECRET)
+                            .pjsipEndpoints(1001, last));
+        }
+        FakeCluster cluster = cb.build();
         try {
-            List<String> phones = DemoScenario.names(options.phones());
-            int last = 1000 + options.phones();
-            for (String node : List.of("pbx1", "pbx2")) {
-                fakes.add(FakeAsterisk.builder(node)
-                        .systemName(node)
-                        .timestampEvents(true)
-                        .amiCredentials(USER, SECRET)
-                        .ariCredentials(USER, SECRET)
-                        .pjsipEndpoints(1001, last)
-                        .build()
-                        .start());
-            }
+            cluster.start();
+            List<FakeAsterisk> fakes = cluster.nodes();
             Map<String, NodeSettings.Protocol> protocols = new LinkedHashMap<>();
             List<NodeSettings> nodes = new ArrayList<>();
             for (int i = 0; i < fakes.size(); i++) {
@@ -119,8 +123,8 @@ public final class Demo implements AutoCloseable {
                     RegistryConfig.builder().staleAfter(Duration.ofSeconds(10)).build(),
                     Optional.of(Duration.ofSeconds(2)));
             Runner runner = Runner.start(config, adapters, "demo");
-            DemoScenario scenario = new DemoScenario(fakes, phones, options.seed());
-            Demo demo = new Demo(options, fakes, protocols, scenario, runner, out);
+            DemoScenario scenario = new DemoScenario(cluster, phones, options.seed());
+            Demo demo = new Demo(options, cluster, protocols, scenario, runner, out);
             try {
                 // ARI tells nothing about contacts that registered before the source subscribed:
                 // let every source connect first, so the story starts in front of them
@@ -135,7 +139,7 @@ public final class Demo implements AutoCloseable {
             }
             return demo;
         } catch (RuntimeException e) {
-            fakes.forEach(FakeAsterisk::close);
+            cluster.close();
             throw e;
         }
     }
@@ -345,7 +349,7 @@ public final class Demo implements AutoCloseable {
         try {
             runner.close();
         } finally {
-            fakes.forEach(FakeAsterisk::close);
+            cluster.close();
         }
     }
 }

@@ -2,6 +2,7 @@ package io.github.astreg.examples.demo;
 
 import io.github.astreg.testkit.Call;
 import io.github.astreg.testkit.FakeAsterisk;
+import io.github.astreg.testkit.FakeCluster;
 import io.github.astreg.testkit.Registration;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -9,7 +10,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Random;
 import org.slf4j.Logger;
@@ -75,6 +75,7 @@ final class DemoScenario {
         }
     }
 
+    private final FakeCluster cluster;
     private final List<FakeAsterisk> nodes;
     private final Random random;
     private final Map<String, Phone> phones = new LinkedHashMap<>();
@@ -82,15 +83,16 @@ final class DemoScenario {
     private long steps;
 
     /**
-     * @param nodes the fake nodes; every phone's endpoint must exist on every node
+     * @param cluster the fake nodes; every phone's endpoint must exist on every node
      * @param phoneNames endpoint resources, such as {@code 1001}
      * @param seed the story's seed
      */
-    DemoScenario(List<FakeAsterisk> nodes, List<String> phoneNames, long seed) {
+    DemoScenario(FakeCluster cluster, List<String> phoneNames, long seed) {
+        this.cluster = cluster;
+        this.nodes = cluster.nodes();
         if (nodes.size() < 2) {
             throw new IllegalArgumentException("the demo needs at least two nodes");
         }
-        this.nodes = List.copyOf(nodes);
         this.random = new Random(seed);
         int i = 0;
         for (String name : phoneNames) {
@@ -156,16 +158,19 @@ final class DemoScenario {
     // ------------------------------------------------------------------ moves of the story
 
     private void register(Phone p, FakeAsterisk node) {
-        int subnet = nodes.indexOf(node) + 1;
-        p.port = 5060 + random.nextInt(2000);
-        node.register(
-                p.name,
-                Registration.from("10.0." + subnet + "." + (10 + p.index % 240), p.port)
-                        .userAgent(p.agent)
-                        .expires(3600)
-                        .rtt(jittered(p)));
+        node.register(p.name, registration(p, node));
         p.node = node;
         p.unreachable = false;
+    }
+
+    /** A phone's REGISTER to {@code node}: from that node's subnet, on a fresh port. */
+    private Registration registration(Phone p, FakeAsterisk node) {
+        int subnet = nodes.indexOf(node) + 1;
+        p.port = 5060 + random.nextInt(2000);
+        return Registration.from("10.0." + subnet + "." + (10 + p.index % 240), p.port)
+                .userAgent(p.agent)
+                .expires(3600)
+                .rtt(jittered(p));
     }
 
     private Duration jittered(Phone p) {
@@ -240,8 +245,10 @@ final class DemoScenario {
         pick(Phone::idle).ifPresent(p -> {
             FakeAsterisk from = p.node;
             FakeAsterisk to = nodes.get((nodes.indexOf(from) + 1 + random.nextInt(nodes.size() - 1)) % nodes.size());
-            register(p, to);
-            from.unregister(p.name);
+            // the phone switches server: unregisters from pbx-a, registers on pbx-b
+            cluster.move(p.name, to.node(), registration(p, to));
+            p.node = to;
+            p.unreachable = false;
         });
     }
 
@@ -303,12 +310,5 @@ final class DemoScenario {
             out.add(Integer.toString(1001 + i));
         }
         return out;
-    }
-
-    static FakeAsterisk requireNode(List<FakeAsterisk> nodes, String name) {
-        return nodes.stream()
-                .filter(n -> Objects.equals(n.node(), name))
-                .findFirst()
-                .orElseThrow();
     }
 }
