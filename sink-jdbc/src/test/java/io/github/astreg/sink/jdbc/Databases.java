@@ -62,7 +62,7 @@ final class Databases {
         return pool(MARIADB_URL, MARIADB_USER, poolName);
     }
 
-    private static HikariDataSource pool(String url, String user, String poolName) {
+    static HikariDataSource pool(String url, String user, String poolName) {
         HikariConfig c = new HikariConfig();
         c.setJdbcUrl(url);
         c.setUsername(user);
