@@ -13,7 +13,7 @@ import java.util.Objects;
  * @param phones how many phones the scenario drives (default 20), split over pbx1 and pbx2
  * @param seed the scenario's random seed (default 42): the same seed plays the same story
  * @param timeout how long {@code once} waits for every phone to be located (default 60 s)
- * @param ansi redraw the table in place (a terminal); else print it every {@code plainEvery}
+ * @param ansi redraw the table in place (a terminal); else print a new table every 10 seconds
  * @param refresh how often the live table is redrawn (default 500 ms)
  * @param step the pause between two scenario steps (default 700 ms)
  */

@@ -50,7 +50,7 @@ public final class LiveTable {
      * @param address the located (or last known) contact's address, or {@code -}
      * @param contact the contact status ({@code REACHABLE}, {@code UNREACHABLE}, …) or {@code -}
      * @param rtt the newest qualify RTT, or {@code -}
-     * @param jitter the smoothed RTT jitter, or {@code -}
+     * @param jitter the smoothed RTT jitter, or {@code -} before a second sample
      * @param device the cluster-wide device state (R7)
      * @param lastChange the newest observation of the endpoint from any node
      */
@@ -121,7 +121,8 @@ public final class LiveTable {
                 address,
                 status,
                 rtt.map(s -> millis(s.last())).orElse("-"),
-                rtt.map(s -> millis(s.jitter())).orElse("-"),
+                // one sample has no variation yet: say so instead of printing 0.0 ms
+                rtt.filter(s -> s.samples() > 1).map(s -> millis(s.jitter())).orElse("-"),
                 r.deviceState().name(),
                 last);
     }

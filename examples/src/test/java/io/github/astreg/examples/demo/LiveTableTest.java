@@ -59,6 +59,7 @@ class LiveTableTest {
         assertThat(r1.address()).isEqualTo("10.0.1.5:5060");
         assertThat(r1.contact()).isEqualTo("REACHABLE");
         assertThat(r1.rtt()).isEqualTo("12.3 ms");
+        assertThat(r1.jitter()).isEqualTo("-");
         assertThat(r1.device()).isEqualTo("INUSE");
         assertThat(r1.located()).isTrue();
         LiveTable.Row r2 = rows.get(1);
@@ -72,6 +73,16 @@ class LiveTableTest {
                 .startsWith("title", "2 nodes (pbx1 UP: 1, pbx2 UP: 0) | 2 endpoints, 1 located", "")
                 .anySatisfy(l -> assertThat(l).startsWith("PJSIP/1001  pbx1  10.0.1.5:5060  REACHABLE"));
         assertThat(text).contains("(5s ago)");
+    }
+
+    @Test
+    void jitterAppearsWithTheSecondSample() {
+        apply(PBX1, NodeChange.up(T0));
+        apply(PBX1, contact("1001", "10.0.1.5", ContactStatus.REACHABLE, 10_000));
+        apply(PBX1, contact("1001", "10.0.1.5", ContactStatus.REACHABLE, 14_000));
+        LiveTable.Row r = new LiveTable(registry, clock).rows().get(0);
+        assertThat(r.rtt()).isEqualTo("14.0 ms");
+        assertThat(r.jitter()).matches("\\d+\\.\\d ms").isNotEqualTo("0.0 ms");
     }
 
     @Test
