@@ -13,15 +13,16 @@ import org.openjdk.jmh.runner.options.TimeValue;
 import org.openjdk.jmh.runner.options.VerboseMode;
 
 /**
- * Runs each core benchmark class for a fraction of a second in this JVM: proves the benchmarks set up,
+ * Runs benchmarks that need no server for a fraction of a second in this JVM: proves the benchmarks set up,
  * run without throwing and produce a score. It measures nothing worth reading (no fork, no warmup).
  */
-class CoreBenchmarksSmokeTest {
+class BenchmarksSmokeTest {
 
     private static Collection<RunResult> runBriefly(String regexp) throws Exception {
         Options options = new OptionsBuilder()
                 .include(regexp)
                 .param("endpoints", "500")
+                .param("phones", "100")
                 .forks(0)
                 .warmupIterations(0)
                 .measurementIterations(1)
@@ -31,6 +32,15 @@ class CoreBenchmarksSmokeTest {
                 .shouldFailOnError(true)
                 .build();
         return new Runner(options).run();
+    }
+
+    @Test
+    void ariDecoderBenchmarkAndItsBaselineRunAndPrintTheirRatio() throws Exception {
+        Collection<RunResult> results =
+                runBriefly("io\\.github\\.astreg\\.benchmarks\\.source\\.AriSourceBenchmark\\..*");
+
+        assertThat(results).hasSize(2);
+        assertThat(BenchMain.ratioTable(results)).contains("source-ari").doesNotContain("no comparison ran");
     }
 
     @Test
