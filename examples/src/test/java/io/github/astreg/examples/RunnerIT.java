@@ -214,6 +214,31 @@ class RunnerIT {
             expected.put("1004", Optional.of("pbx1"));
         });
         assertAgreement(lookup);
+
+        // and `astreg locate` reads the same stores from the shell
+        assertThat(locate("PJSIP/1001", "--jdbc", PG_URL, "--user", "postgres", "--prefix", tablePrefix))
+                .isEqualTo("0:pbx2\n");
+        assertThat(locate("PJSIP/1001", "--redis", "redis://127.0.0.1:6379", "--prefix", keyPrefix))
+                .isEqualTo("0:pbx2\n");
+        assertThat(locate("PJSIP/1005", "--redis", "redis://127.0.0.1:6379", "--prefix", keyPrefix))
+                .isEqualTo("1:");
+    }
+
+    /** Runs {@code astreg locate ...} in process; returns "status:stdout". */
+    private static String locate(String... args) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        String[] all = new String[args.length + 1];
+        all[0] = "locate";
+        System.arraycopy(args, 0, all, 1, args.length);
+        int status = new Astreg(
+                        new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8),
+                        new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8),
+                        Map.of(),
+                        new Adapters(),
+                        false)
+                .execute(all);
+        return status + ":" + out.toString(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     private String currentStep = "";
