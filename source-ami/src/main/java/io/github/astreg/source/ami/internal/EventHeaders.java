@@ -25,7 +25,8 @@ public final class EventHeaders {
             ContactStatusEvent e = (ContactStatusEvent) event;
             b = Headers.builder()
                     .put("URI", e.getUri())
-                    .put("ContactStatus", e.getContactStatus())
+                    // asterisk-java reads "Unknown" as null
+                    .put("ContactStatus", e.getContactStatus() == null ? "Unknown" : e.getContactStatus())
                     .put("AOR", e.getAor())
                     .put("EndpointName", e.getEndpointName())
                     .put("RoundtripUsec", e.getRoundtripUsec());
@@ -34,7 +35,7 @@ public final class EventHeaders {
             b = Headers.builder()
                     .put("ChannelType", e.getChannelType())
                     .put("Peer", e.getPeer())
-                    .put("PeerStatus", e.getPeerStatus())
+                    .put("PeerStatus", e.getPeerStatus() == null ? "Unknown" : e.getPeerStatus())
                     .put("Cause", e.getCause())
                     .put("Address", e.getAddress())
                     .put("Port", e.getPort())

@@ -98,6 +98,20 @@ class EventClassesTest {
     }
 
     @Test
+    void valuesAsteriskJavaWouldNullArePreserved() {
+        AsteriskJavaEventBuilder b = builder(true);
+        ManagerEvent e = b.build(Map.of("Event", "DeviceStateChange", "Device", "PJSIP/1001", "State", "UNKNOWN"));
+        assertThat(AmiMapping.deviceState(((HeaderEvent) e).headers())
+                        .change()
+                        .orElseThrow()
+                        .state())
+                .isEqualTo(io.github.astreg.core.model.DeviceState.UNKNOWN);
+        Transcript.Frame item = PJSIP.inStep("09a-snapshot", "ContactList").get(0);
+        assertThat(((HeaderEvent) b.build(item.raw())).headers().get("RoundtripUsec"))
+                .contains("N/A");
+    }
+
+    @Test
     void contactListKeepsEveryFieldAndARemovedStatus() {
         AsteriskJavaEventBuilder b = builder(true);
         Transcript.Frame item = PJSIP.inStep("02-snapshot", "ContactList").get(0);

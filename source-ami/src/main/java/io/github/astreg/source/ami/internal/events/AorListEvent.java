@@ -11,71 +11,71 @@ public final class AorListEvent extends HeaderEvent {
         super(source);
     }
 
-    public void setObjectType(String v) {
+    public void setObjectType(HeaderValue v) {
         header("ObjectType", v);
     }
 
-    public void setObjectName(String v) {
+    public void setObjectName(HeaderValue v) {
         header("ObjectName", v);
     }
 
-    public void setMinimumExpiration(String v) {
+    public void setMinimumExpiration(HeaderValue v) {
         header("MinimumExpiration", v);
     }
 
-    public void setDefaultExpiration(String v) {
+    public void setDefaultExpiration(HeaderValue v) {
         header("DefaultExpiration", v);
     }
 
-    public void setQualifyTimeout(String v) {
+    public void setQualifyTimeout(HeaderValue v) {
         header("QualifyTimeout", v);
     }
 
-    public void setQualify2xxOnly(String v) {
+    public void setQualify2xxOnly(HeaderValue v) {
         header("Qualify2xxOnly", v);
     }
 
-    public void setMailboxes(String v) {
+    public void setMailboxes(HeaderValue v) {
         header("Mailboxes", v);
     }
 
-    public void setSupportPath(String v) {
+    public void setSupportPath(HeaderValue v) {
         header("SupportPath", v);
     }
 
-    public void setRemoveUnavailable(String v) {
+    public void setRemoveUnavailable(HeaderValue v) {
         header("RemoveUnavailable", v);
     }
 
-    public void setVoicemailExtension(String v) {
+    public void setVoicemailExtension(HeaderValue v) {
         header("VoicemailExtension", v);
     }
 
-    public void setMaxContacts(String v) {
+    public void setMaxContacts(HeaderValue v) {
         header("MaxContacts", v);
     }
 
-    public void setAuthenticateQualify(String v) {
+    public void setAuthenticateQualify(HeaderValue v) {
         header("AuthenticateQualify", v);
     }
 
-    public void setContacts(String v) {
+    public void setContacts(HeaderValue v) {
         header("Contacts", v);
     }
 
-    public void setMaximumExpiration(String v) {
+    public void setMaximumExpiration(HeaderValue v) {
         header("MaximumExpiration", v);
     }
 
-    public void setQualifyFrequency(String v) {
+    public void setQualifyFrequency(HeaderValue v) {
         header("QualifyFrequency", v);
     }
 
-    public void setRemoveExisting(String v) {
+    public void setRemoveExisting(HeaderValue v) {
         header("RemoveExisting", v);
     }
 
-    public void setOutboundProxy(String v) {
+    public void setOutboundProxy(HeaderValue v) {
         header("OutboundProxy", v);
     }
 }

@@ -11,79 +11,79 @@ public final class ContactListItemEvent extends HeaderEvent {
         super(source);
     }
 
-    public void setObjectType(String v) {
+    public void setObjectType(HeaderValue v) {
         header("ObjectType", v);
     }
 
-    public void setObjectName(String v) {
+    public void setObjectName(HeaderValue v) {
         header("ObjectName", v);
     }
 
-    public void setViaAddr(String v) {
+    public void setViaAddr(HeaderValue v) {
         header("ViaAddr", v);
     }
 
-    public void setQualifyTimeout(String v) {
+    public void setQualifyTimeout(HeaderValue v) {
         header("QualifyTimeout", v);
     }
 
-    public void setQualify2xxOnly(String v) {
+    public void setQualify2xxOnly(HeaderValue v) {
         header("Qualify2xxOnly", v);
     }
 
-    public void setCallId(String v) {
+    public void setCallId(HeaderValue v) {
         header("CallId", v);
     }
 
-    public void setRegServer(String v) {
+    public void setRegServer(HeaderValue v) {
         header("RegServer", v);
     }
 
-    public void setPruneOnBoot(String v) {
+    public void setPruneOnBoot(HeaderValue v) {
         header("PruneOnBoot", v);
     }
 
-    public void setPath(String v) {
+    public void setPath(HeaderValue v) {
         header("Path", v);
     }
 
-    public void setEndpoint(String v) {
+    public void setEndpoint(HeaderValue v) {
         header("Endpoint", v);
     }
 
-    public void setViaPort(String v) {
+    public void setViaPort(HeaderValue v) {
         header("ViaPort", v);
     }
 
-    public void setAuthenticateQualify(String v) {
+    public void setAuthenticateQualify(HeaderValue v) {
         header("AuthenticateQualify", v);
     }
 
-    public void setUri(String v) {
+    public void setUri(HeaderValue v) {
         header("Uri", v);
     }
 
-    public void setQualifyFrequency(String v) {
+    public void setQualifyFrequency(HeaderValue v) {
         header("QualifyFrequency", v);
     }
 
-    public void setUserAgent(String v) {
+    public void setUserAgent(HeaderValue v) {
         header("UserAgent", v);
     }
 
-    public void setExpirationTime(String v) {
+    public void setExpirationTime(HeaderValue v) {
         header("ExpirationTime", v);
     }
 
-    public void setOutboundProxy(String v) {
+    public void setOutboundProxy(HeaderValue v) {
         header("OutboundProxy", v);
     }
 
-    public void setStatus(String v) {
+    public void setStatus(HeaderValue v) {
         header("Status", v);
     }
 
-    public void setRoundtripUsec(String v) {
+    public void setRoundtripUsec(HeaderValue v) {
         header("RoundtripUsec", v);
     }
 }

@@ -11,11 +11,11 @@ public final class DeviceStateItemEvent extends HeaderEvent {
         super(source);
     }
 
-    public void setDevice(String v) {
+    public void setDevice(HeaderValue v) {
         header("Device", v);
     }
 
-    public void setState(String v) {
+    public void setState(HeaderValue v) {
         header("State", v);
     }
 }

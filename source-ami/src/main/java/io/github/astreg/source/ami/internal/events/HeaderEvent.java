@@ -21,9 +21,9 @@ public abstract class HeaderEvent extends ResponseEvent {
     }
 
     /** Records one header; called by the setters of subclasses. */
-    protected final void header(String name, String value) {
-        if (value != null) {
-            headers.put(name, value);
+    protected final void header(String name, HeaderValue value) {
+        if (value != null && value.text() != null) {
+            headers.put(name, value.text());
         }
     }
 
@@ -39,11 +39,11 @@ public abstract class HeaderEvent extends ResponseEvent {
         return b.build();
     }
 
-    public void setEventList(String v) {
+    public void setEventList(HeaderValue v) {
         header("EventList", v);
     }
 
-    public void setListItems(String v) {
+    public void setListItems(HeaderValue v) {
         header("ListItems", v);
     }
 }
