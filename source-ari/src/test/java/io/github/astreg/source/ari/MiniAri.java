@@ -74,6 +74,14 @@ final class MiniAri implements AutoCloseable {
     volatile int wsConnects;
 
     private EventLoopGroup group;
+    private io.netty.handler.ssl.SslContext tls;
+
+    /** Serves https/wss with this context (before {@link #start()}). */
+    MiniAri tls(io.netty.handler.ssl.SslContext context) {
+        this.tls = context;
+        return this;
+    }
+
     private Channel server;
     private int port;
 
@@ -86,6 +94,9 @@ final class MiniAri implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (tls != null) {
+                            ch.pipeline().addLast(tls.newHandler(ch.alloc()));
+                        }
                         ch.pipeline()
                                 .addLast(new HttpServerCodec())
                                 .addLast(new HttpObjectAggregator(1 << 20))
@@ -102,7 +113,7 @@ final class MiniAri implements AutoCloseable {
     }
 
     String url() {
-        return "http://127.0.0.1:" + port;
+        return (tls != null ? "https" : "http") + "://127.0.0.1:" + port;
     }
 
     /** Stops listening and drops every connection without a close frame (a crash). */
