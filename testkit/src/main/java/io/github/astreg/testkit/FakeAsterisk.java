@@ -353,6 +353,7 @@ public final class FakeAsterisk implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private int amiPort;
         private int ariPort;
+        private int sipPort = 5060;
         private final List<String> problems = new ArrayList<>();
 
         private Builder(String node) {
@@ -436,7 +437,7 @@ public final class FakeAsterisk implements AutoCloseable {
                     return;
                 }
             }
-            endpoints.add(new EndpointSpec(tech, name, "Ext " + name, staticContact));
+            endpoints.add(new EndpointSpec(tech, name, (tech.equals("SIP") ? "SIP " : "Ext ") + name, staticContact));
         }
 
         /** AMI credentials (manager.conf). */
@@ -462,6 +463,15 @@ public final class FakeAsterisk implements AutoCloseable {
         /** A fixed AMI port instead of an ephemeral one. */
         public Builder amiPort(int port) {
             this.amiPort = port;
+            return this;
+        }
+
+        /**
+         * The res_pjsip UDP transport port the node claims (default 5060): shown in security events'
+         * LocalAddress and in TransportDetail. No SIP socket is opened.
+         */
+        public Builder sipPort(int port) {
+            this.sipPort = port;
             return this;
         }
 
@@ -504,6 +514,9 @@ public final class FakeAsterisk implements AutoCloseable {
             if (amiPort < 0 || amiPort > 65535) {
                 p.add("amiPort must be 0..65535");
             }
+            if (sipPort < 1 || sipPort > 65535) {
+                p.add("sipPort must be 1..65535");
+            }
             if (ariPort < 0 || ariPort > 65535) {
                 p.add("ariPort must be 0..65535");
             }
@@ -536,7 +549,8 @@ public final class FakeAsterisk implements AutoCloseable {
                     amiSecret,
                     ariUser,
                     ariPassword,
-                    clock);
+                    clock,
+                    sipPort);
             return new FakeAsterisk(spec, amiPort, ariPort);
         }
 

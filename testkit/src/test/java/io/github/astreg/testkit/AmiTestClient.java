@@ -23,6 +23,9 @@ final class AmiTestClient implements AutoCloseable {
     private final BufferedReader in;
     private final OutputStream out;
     private final BlockingQueue<Map<String, String>> messages = new LinkedBlockingQueue<>();
+    /** Every message received, in order (not consumed by next/await). */
+    final List<Map<String, String>> log = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     private final Thread reader;
     private volatile boolean eof;
     private int ids;
@@ -45,6 +48,7 @@ final class AmiTestClient implements AutoCloseable {
             while ((line = in.readLine()) != null) {
                 if (line.isEmpty()) {
                     if (!cur.isEmpty()) {
+                        log.add(cur);
                         messages.add(cur);
                         cur = new LinkedHashMap<>();
                     }

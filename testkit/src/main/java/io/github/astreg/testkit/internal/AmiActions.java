@@ -48,6 +48,12 @@ final class AmiActions {
             case "pjsipshowaors":
                 showAors(id, s);
                 return;
+            case "pjsipshowregistrationsinbound":
+                registrationsInbound(id, s);
+                return;
+            case "coreshowchannels":
+                coreShowChannels(id, s);
+                return;
             case "pjsipshowregistrationinboundcontactstatuses":
                 contactStatuses(id, s);
                 return;
@@ -90,7 +96,7 @@ final class AmiActions {
                 .add("CoreMaxFilehandles", "0")
                 .add("CoreRealTimeEnabled", "No")
                 .add("CoreCDRenabled", "Yes")
-                .add("CoreHTTPenabled", "Yes")
+                .add("CoreHTTPenabled", "No")
                 .add("SoundsSearchCustomDir", "No"));
     }
 
@@ -200,7 +206,7 @@ final class AmiActions {
                     .add("ObjectType", "transport")
                     .add("ObjectName", "transport-udp")
                     .add("Protocol", "udp")
-                    .add("Bind", "127.0.0.1:5060")
+                    .add("Bind", "127.0.0.1:" + spec.sipPort())
                     .add("EndpointName", name));
             items++;
             AmiFrame aor =
@@ -256,6 +262,7 @@ final class AmiActions {
                 .add("RoundtripUsec", rtt(c))
                 .add("EndpointName", c.endpoint())
                 .add("ID", c.id())
+                .add("AuthenticateQualify", "0")
                 .add("OutboundProxy", "")
                 .add("Path", "")
                 .add("QualifyFrequency", "5")
@@ -297,6 +304,7 @@ final class AmiActions {
                         .add("Path", "")
                         .add("Endpoint", c.endpoint())
                         .add("ViaPort", c.viaPort())
+                        .add("AuthenticateQualify", "no")
                         .add("Uri", c.uri())
                         .add("QualifyFrequency", "5")
                         .add("UserAgent", c.userAgent())
@@ -326,6 +334,58 @@ final class AmiActions {
         }
     }
 
+    private void registrationsInbound(String id, AmiSession s) {
+        synchronized (model) {
+            List<EndpointInfo> eps = pjsip();
+            s.respond(AmiFrame.response("Success", id)
+                    .add("EventList", "start")
+                    .add("Message", "Following are Events for each Inbound registration"));
+            for (EndpointInfo e : eps) {
+                boolean trunk = !e.spec().hasHint();
+                s.respond(AmiFrame.listEvent("InboundRegistrationDetail", id)
+                        .add("ObjectType", "aor")
+                        .add("ObjectName", e.spec().resource())
+                        .add("MinimumExpiration", trunk ? "60" : "20")
+                        .add("DefaultExpiration", trunk ? "3600" : "120")
+                        .add("QualifyTimeout", "3.000000")
+                        .add("Qualify2xxOnly", "false")
+                        .add("Mailboxes", "")
+                        .add("SupportPath", "false")
+                        .add("RemoveUnavailable", "false")
+                        .add("VoicemailExtension", "")
+                        .add("MaxContacts", trunk ? "0" : "1")
+                        .add("AuthenticateQualify", "false")
+                        .add("Contact", contactsField(e, false))
+                        .add("MaximumExpiration", "7200")
+                        .add("QualifyFrequency", "5")
+                        .add("RemoveExisting", trunk ? "false" : "true")
+                        .add("OutboundProxy", "")
+                        .add("Contacts", contactsField(e, true)));
+            }
+            complete(s, "InboundRegistrationDetailComplete", id, eps.size());
+        }
+    }
+
+    private void coreShowChannels(String id, AmiSession s) {
+        synchronized (model) {
+            s.respond(
+                    AmiFrame.response("Success", id).add("EventList", "start").add("Message", "Channels will follow"));
+            List<Happening.ChannelView> chans = model.channels();
+            Instant now = spec.clock().instant();
+            for (Happening.ChannelView c : chans) {
+                AmiFrame f = AmiFrame.listEvent("CoreShowChannel", id);
+                AmiRenderer.channel(f, "", c);
+                long secs = Math.max(0, now.getEpochSecond() - c.created().getEpochSecond());
+                f.add("Application", "")
+                        .add("ApplicationData", "")
+                        .add("Duration", String.format("%02d:%02d:%02d", secs / 3600, (secs / 60) % 60, secs % 60))
+                        .add("BridgeId", "");
+                s.respond(f);
+            }
+            complete(s, "CoreShowChannelsComplete", id, chans.size());
+        }
+    }
+
     private void contactStatuses(String id, AmiSession s) {
         synchronized (model) {
             s.respond(AmiFrame.response("Success", id)
@@ -348,7 +408,9 @@ final class AmiActions {
         List<EndpointInfo> statics = new ArrayList<>();
         List<EndpointInfo> others = new ArrayList<>();
         for (EndpointInfo e : model.endpoints()) {
-            (e.spec().hasHint() ? others : statics).add(e);
+            if (e.deviceKnown()) {
+                (e.spec().hasHint() ? others : statics).add(e);
+            }
         }
         statics.addAll(others);
         return statics;
@@ -428,13 +490,13 @@ final class AmiActions {
                         .add("Channeltype", "SIP")
                         .add("ObjectName", e.spec().resource())
                         .add("ChanObjectType", "peer")
-                        .add("IPaddress", c == null ? "" : c.viaAddr())
+                        .add("IPaddress", c == null ? "-none-" : c.viaAddr())
                         .add("IPport", c == null ? 0 : c.viaPort())
                         .add("Dynamic", "yes")
-                        .add("AutoForcerport", "no")
-                        .add("Forcerport", "yes")
+                        .add("AutoForcerport", "yes")
+                        .add("Forcerport", "no")
                         .add("AutoComedia", "no")
-                        .add("Comedia", "yes")
+                        .add("Comedia", "no")
                         .add("VideoSupport", "no")
                         .add("TextSupport", "no")
                         .add("ACL", "no")

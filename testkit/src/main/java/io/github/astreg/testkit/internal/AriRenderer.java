@@ -134,6 +134,7 @@ public final class AriRenderer {
             case "Hold":
                 type = "ChannelHold";
                 b = base(type, ts);
+                b.put("musicclass", extra(c, "MusicClass", "N/A"));
                 b.put("channel", channel(c.channel()));
                 break;
             case "Unhold":
@@ -155,7 +156,7 @@ public final class AriRenderer {
                 b.put("caller", channel(c.channel()));
                 c.dest().ifPresent(d -> b.put("peer", channel(d)));
                 b.put("forward", "");
-                b.put("dialstring", c.channel().exten());
+                b.put("dialstring", c.type().equals("DialBegin") ? extra(c, "DialString", "") : "");
                 b.put("dialstatus", c.type().equals("DialBegin") ? "" : extra(c, "DialStatus", ""));
                 break;
             default:

@@ -612,14 +612,8 @@ public final class AriServer implements NodeModel.Listener, AutoCloseable {
     }
 
     private Map<String, Object> endpointJson(EndpointInfo e) {
-        String state;
-        if (e.spec().technology().equals("SIP") && !e.online() && e.contacts().isEmpty()) {
-            state = "unknown";
-        } else {
-            state = e.online() ? "online" : "offline";
-        }
         return AriRenderer.endpoint(
-                new Happening.EndpointView(e.spec().technology(), e.spec().resource(), state, e.channelIds()));
+                new Happening.EndpointView(e.spec().technology(), e.spec().resource(), e.ariState(), e.channelIds()));
     }
 
     private Object deviceStates(String[] seg, String method, Request r) {

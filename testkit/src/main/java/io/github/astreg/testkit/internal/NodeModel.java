@@ -34,7 +34,9 @@ public final class NodeModel {
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private Instant startedAt;
     private Instant reloadedAt;
-    private long channelCounter;
+    /** Each channel driver numbers its channels itself (PJSIP/x-00000000 and SIP/y-00000000 coexist). */
+    private final Map<String, Long> channelCounters = new java.util.HashMap<>();
+
     private long uniqueCounter;
     private long callCounter;
     private long processedCalls;
@@ -90,6 +92,7 @@ public final class NodeModel {
         reloadedAt = startedAt;
         if (!firstBoot) {
             processedCalls = 0;
+            channelCounters.clear();
             for (Ep ep : endpoints.values()) {
                 ep.channels.clear();
                 ep.online = false;
@@ -199,6 +202,7 @@ public final class NodeModel {
         c.rttUsec = usec(r.rtt());
         ep.contacts.put(uri, c);
         ep.online = true;
+        ep.everRegistered = true;
         emit(new Happening.EndpointState(t, view(ep)));
         emit(new Happening.SipPeerStatus(
                 t, view(ep), "Registered", Optional.of(r.host() + ":" + r.port()), Optional.empty(), Optional.empty()));
@@ -219,9 +223,21 @@ public final class NodeModel {
     private void security(Instant t, Ep ep, String sessionId, String host, int port) {
         String remote = "IPV4/UDP/" + host + "/" + port;
         emit(new Happening.Security(
-                t, "ChallengeSent", "PJSIP", ep.spec.resource(), sessionId, "IPV4/UDP/127.0.0.1/5060", remote));
+                t,
+                "ChallengeSent",
+                "PJSIP",
+                ep.spec.resource(),
+                sessionId,
+                "IPV4/UDP/127.0.0.1/" + spec.sipPort(),
+                remote));
         emit(new Happening.Security(
-                t, "SuccessfulAuth", "PJSIP", ep.spec.resource(), sessionId, "IPV4/UDP/127.0.0.1/5060", remote));
+                t,
+                "SuccessfulAuth",
+                "PJSIP",
+                ep.spec.resource(),
+                sessionId,
+                "IPV4/UDP/127.0.0.1/" + spec.sipPort(),
+                remote));
     }
 
     /** A REGISTER with Expires: 0 from the endpoint's phone. */
@@ -356,6 +372,14 @@ public final class NodeModel {
     /** Qualify stops being answered: the contact stays registered but becomes Unreachable. */
     public synchronized void unreachable(String endpoint) {
         Ep ep = ep(endpoint);
+        if (ep.contacts.values().stream().noneMatch(c -> c.dynamic) && !ep.contacts.isEmpty()) {
+            // a static (trunk) contact: its first failed qualify after start is announced once
+            Instant t = now();
+            for (Contact c : ep.contacts.values()) {
+                emit(new Happening.ContactStatus(t, view(ep), c.aor, c.uri, "Unreachable", 0));
+            }
+            return;
+        }
         Contact c = liveContact(ep, endpoint);
         Instant t = now();
         if (ep.spec.technology().equals("SIP")) {
@@ -465,21 +489,21 @@ public final class NodeModel {
         emit(new Happening.EndpointState(t, view(ep)));
         emitChan(t, "Newchannel", a, null, List.of());
         Chan b = newChan(target, ChannelStates.DOWN, "s", 1, t, a);
-        b.connectedNum = ep.spec.resource();
-        b.connectedName = ep.spec.callerName();
         target.channels.add(b);
         emit(new Happening.EndpointState(t, view(target)));
         emitChan(t, "Newchannel", b, null, List.of());
+        b.exten = exten;
+        b.connectedNum = ep.spec.resource();
+        b.connectedName = ep.spec.callerName();
         ariOnly(t, "ChannelConnectedLine", List.of(b.view()), Map.of(), target);
         b.state = ChannelStates.RINGING;
-        b.exten = exten;
         emitChan(t, "Newstate", b, null, List.of());
         deviceUpdate(target, t, false);
         a.priority = 2;
         emitChan(t, "DialBegin", a, b, List.of(Map.entry("DialString", exten)));
         ariOnly(t, "ChannelConnectedLine", List.of(a.view()), Map.of(), ep);
         deviceUpdate(ep, t, false);
-        ariOnly(t, "Dial", List.of(a.view(), b.view()), Map.of("dialstatus", "RINGING", "dialstring", exten), ep);
+        ariOnly(t, "Dial", List.of(a.view(), b.view()), Map.of("dialstatus", "RINGING", "dialstring", ""), ep);
         return new CallState(a, b, exten, t);
     }
 
@@ -539,7 +563,14 @@ public final class NodeModel {
         }
         Instant t = now();
         call.held = true;
-        emitChan(t, "Hold", call.caller, null, List.of(Map.entry("MusicClass", "default")));
+        emitChan(
+                t,
+                "Hold",
+                call.caller,
+                null,
+                call.caller.ep.spec.technology().equals("SIP")
+                        ? List.of()
+                        : List.of(Map.entry("MusicClass", "default")));
         if (call.callee != null) {
             call.callee.held = true;
             deviceUpdate(call.callee.ep, t, false);
@@ -571,7 +602,7 @@ public final class NodeModel {
         Chan b = call.callee;
         if (b == null) {
             ariOnly(t, "ChannelHangupRequest", List.of(a.view()), Map.of(), a.ep);
-            ariOnly(t, "ChannelHangupRequest", List.of(a.view()), Map.of("cause", 16), a.ep);
+            ariOnly(t, "ChannelHangupRequest", List.of(a.view()), Map.of("cause", 16, "soft", true), a.ep);
             a.ep.channels.remove(a);
             emitChan(t, "Hangup", a, null, List.of(Map.entry("Cause", "0"), Map.entry("Cause-txt", "Unknown")));
             emit(new Happening.EndpointState(t, view(a.ep)));
@@ -594,6 +625,7 @@ public final class NodeModel {
         ariOnly(t, "ChannelHangupRequest", List.of(a.view()), Map.of("cause", 16), a.ep);
         ariOnly(t, "ChannelLeftBridge", List.of(a.view()), Map.of("bridge", bridge(call, List.of(b))), a.ep);
         ariOnly(t, "ChannelLeftBridge", List.of(b.view()), Map.of("bridge", bridge(call, List.of())), b.ep);
+        ariOnly(t, "ChannelHangupRequest", List.of(a.view()), Map.of("cause", 16, "soft", true), a.ep);
         a.ep.channels.remove(a);
         String aDev = computeDevice(a.ep);
         a.ep.device = aDev;
@@ -634,7 +666,8 @@ public final class NodeModel {
     }
 
     private Chan newChan(Ep ep, int state, String exten, int priority, Instant t, Chan linkedTo) {
-        String name = ep.spec.technology() + "/" + ep.spec.resource() + "-" + String.format("%08x", channelCounter++);
+        long n = channelCounters.merge(ep.spec.technology(), 1L, Long::sum) - 1;
+        String name = ep.spec.technology() + "/" + ep.spec.resource() + "-" + String.format("%08x", n);
         String uid = systemPrefix() + t.getEpochSecond() + "." + (uniqueCounter++);
         Chan c = new Chan(ep, name, uid, linkedTo == null ? uid : linkedTo.uniqueId, t);
         c.state = state;
@@ -705,7 +738,9 @@ public final class NodeModel {
             boolean online,
             String deviceState,
             List<String> channelIds,
-            List<ContactInfo> contacts) {}
+            List<ContactInfo> contacts,
+            boolean deviceKnown,
+            String ariState) {}
 
     public synchronized List<EndpointInfo> endpoints() {
         List<EndpointInfo> out = new ArrayList<>();
@@ -760,7 +795,8 @@ public final class NodeModel {
                     c.rttUsec,
                     c.dynamic));
         }
-        return new EndpointInfo(ep.spec, ep.online, ep.device, view(ep).channelIds(), cs);
+        EndpointView v = view(ep);
+        return new EndpointInfo(ep.spec, ep.online, ep.device, v.channelIds(), cs, ep.deviceKnown, v.state());
     }
 
     // ------------------------------------------------------------------ internals
@@ -771,6 +807,7 @@ public final class NodeModel {
             return;
         }
         ep.device = next;
+        ep.deviceKnown = true;
         Happening dev = new Happening.DeviceState(t, ep.spec.id(), next);
         if (deviceFirst) {
             emit(dev);
@@ -826,7 +863,7 @@ public final class NodeModel {
         for (Chan c : ep.channels) {
             ids.add(c.uniqueId);
         }
-        String state = ep.spec.technology().equals("SIP") && !ep.online && ep.contacts.isEmpty()
+        String state = ep.spec.technology().equals("SIP") && !ep.online && !ep.everRegistered
                 ? "unknown"
                 : (ep.online ? "online" : "offline");
         return new EndpointView(ep.spec.technology(), ep.spec.resource(), state, ids);
@@ -849,12 +886,17 @@ public final class NodeModel {
         final Map<String, Contact> contacts = new LinkedHashMap<>();
         final List<Chan> channels = new ArrayList<>();
         boolean online;
+        /** chan_sip peers enter the device state cache only with their first state change. */
+        boolean deviceKnown;
+
+        boolean everRegistered;
         String device = DeviceStates.UNAVAILABLE;
         final String context;
 
         Ep(EndpointSpec spec, String context) {
             this.spec = spec;
             this.context = context;
+            this.deviceKnown = !spec.technology().equals("SIP");
         }
     }
 

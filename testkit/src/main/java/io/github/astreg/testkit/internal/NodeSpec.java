@@ -20,6 +20,7 @@ import java.util.Optional;
  * @param ariUser ARI username
  * @param ariPassword ARI password
  * @param clock the node's clock
+ * @param sipPort the res_pjsip UDP transport port shown in security events and TransportDetail
  */
 public record NodeSpec(
         String node,
@@ -33,7 +34,8 @@ public record NodeSpec(
         String amiSecret,
         String ariUser,
         String ariPassword,
-        Clock clock) {
+        Clock clock,
+        int sipPort) {
 
     public NodeSpec {
         endpoints = List.copyOf(endpoints);
