@@ -35,12 +35,14 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.AbstractPipeline;
+import redis.clients.jedis.RedisClusterClient;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.params.SetParams;
+import redis.clients.jedis.util.JedisClusterCRC16;
 
 /**
  * Writes the registry's merged changes into Redis, per the key layout of {@link RedisKeys}.
@@ -76,6 +78,8 @@ public final class RedisEndpointSink implements EndpointSink {
     private static final int REPLAY_CHUNK = 1000;
     private static final int INDEX_CACHE_LIMIT = 200_000;
     private static final Duration PRUNE_EVERY = Duration.ofSeconds(30);
+    /** Changes per script call: amortizes the call's cost, keeps Redis blocked for well under a millisecond. */
+    private static final int GROUP = 64;
 
     private final RedisSinkConfig config;
     private final RedisKeys keys;
@@ -225,11 +229,8 @@ public final class RedisEndpointSink implements EndpointSink {
     private boolean apply(List<EndpointStateEvent> events, Instant now, boolean checkMarker) {
         List<Call> calls = new ArrayList<>(events.size() + 4);
         List<String[]> indexAdds = new ArrayList<>();
-        String nowT = Ordering.instant(now);
-        String nowMs = Long.toString(now.toEpochMilli());
-        String retMs = Long.toString(config.tombstoneRetention().toMillis());
         for (EndpointStateEvent e : events) {
-            encode(e, now, nowT, nowMs, retMs, calls);
+            encode(e, now, calls);
             if (e.endpoint().isPresent()) {
                 String ep = e.endpoint().get().toString();
                 String cacheKey = e.node().value() + '\u0000' + ep;
@@ -242,12 +243,18 @@ public final class RedisEndpointSink implements EndpointSink {
         if (indexed.size() > INDEX_CACHE_LIMIT) {
             indexed.clear();
         }
+        List<String> common = List.of(
+                channel,
+                Ordering.instant(now),
+                Long.toString(now.toEpochMilli()),
+                Long.toString(config.tombstoneRetention().toMillis()));
+        List<Group> groups = group(calls, common);
         Response<String> marker;
-        List<Response<Object>> results = new ArrayList<>(calls.size());
+        List<Response<Object>> results = new ArrayList<>(groups.size());
         try (AbstractPipeline p = client.pipelined()) {
             marker = checkMarker ? p.get(markerKey) : null;
-            for (Call c : calls) {
-                results.add(p.evalsha(ApplyScript.sha(), c.keys, c.args));
+            for (Group g : groups) {
+                results.add(p.evalsha(ApplyScript.sha(), g.keys, g.args));
             }
             for (String[] add : indexAdds) {
                 p.sadd(add[0], add[1]);
@@ -261,13 +268,13 @@ public final class RedisEndpointSink implements EndpointSink {
             indexed.clear();
             throw e;
         }
-        List<Call> retry = new ArrayList<>();
-        for (int i = 0; i < calls.size(); i++) {
+        List<Group> retry = new ArrayList<>();
+        for (int i = 0; i < groups.size(); i++) {
             try {
                 count(results.get(i).get());
             } catch (JedisDataException e) {
                 if (isNoScript(e)) {
-                    retry.add(calls.get(i));
+                    retry.add(groups.get(i));
                 } else {
                     indexed.clear();
                     throw e;
@@ -279,8 +286,8 @@ public final class RedisEndpointSink implements EndpointSink {
             noScript.incrementAndGet();
             List<Response<Object>> again = new ArrayList<>(retry.size());
             try (AbstractPipeline p = client.pipelined()) {
-                for (Call c : retry) {
-                    again.add(p.eval(ApplyScript.source(), c.keys, c.args));
+                for (Group g : retry) {
+                    again.add(p.eval(ApplyScript.source(), g.keys, g.args));
                 }
                 p.sync();
             }
@@ -291,11 +298,53 @@ public final class RedisEndpointSink implements EndpointSink {
         return checkMarker && marker.get() == null;
     }
 
-    private void count(Object result) {
-        if (result instanceof Long l && l == 1L) {
-            applied.incrementAndGet();
+    /**
+     * Packs changes into script calls of at most {@value #GROUP} changes. In Cluster every call's
+     * keys must share a slot, so changes are grouped by slot first (an endpoint's two keys always
+     * share one); elsewhere any changes may share a call. Changes of one key keep their order.
+     */
+    private List<Group> group(List<Call> calls, List<String> common) {
+        List<List<Call>> parts = new ArrayList<>();
+        if (client instanceof RedisClusterClient) {
+            Map<Integer, List<Call>> bySlot = new LinkedHashMap<>();
+            for (Call c : calls) {
+                bySlot.computeIfAbsent(JedisClusterCRC16.getSlot(c.keys.get(0)), k -> new ArrayList<>())
+                        .add(c);
+            }
+            for (List<Call> slot : bySlot.values()) {
+                for (int i = 0; i < slot.size(); i += GROUP) {
+                    parts.add(slot.subList(i, Math.min(slot.size(), i + GROUP)));
+                }
+            }
         } else {
-            ignored.incrementAndGet();
+            for (int i = 0; i < calls.size(); i += GROUP) {
+                parts.add(calls.subList(i, Math.min(calls.size(), i + GROUP)));
+            }
+        }
+        List<Group> out = new ArrayList<>(parts.size());
+        for (List<Call> part : parts) {
+            List<String> k = new ArrayList<>(part.size() * 2);
+            List<String> a = new ArrayList<>(common.size() + part.size() * 9);
+            a.addAll(common);
+            for (Call c : part) {
+                k.addAll(c.keys);
+                a.addAll(c.args);
+            }
+            out.add(new Group(k, a));
+        }
+        return out;
+    }
+
+    private void count(Object result) {
+        if (!(result instanceof List<?> list)) {
+            throw new AstregException("unexpected reply of the apply script: " + result);
+        }
+        for (Object r : list) {
+            if (r instanceof Long l && l == 1L) {
+                applied.incrementAndGet();
+            } else {
+                ignored.incrementAndGet();
+            }
         }
     }
 
@@ -304,14 +353,17 @@ public final class RedisEndpointSink implements EndpointSink {
         return m != null && m.startsWith("NOSCRIPT");
     }
 
+    /** One change: its two keys and its nine arguments (see apply.lua). */
     private record Call(List<String> keys, List<String> args) {}
 
-    private void encode(EndpointStateEvent e, Instant now, String nowT, String nowMs, String retMs, List<Call> calls) {
+    /** One script call: several changes and the common arguments. */
+    private record Group(List<String> keys, List<String> args) {}
+
+    private void encode(EndpointStateEvent e, Instant now, List<Call> calls) {
         String v = Ordering.version(e.version());
         String json = EventJson.write(e);
         if (e.change() instanceof ContactChange c) {
             ContactStatus s = c.status();
-            String k = s == ContactStatus.REMOVED ? "2" : s.isLive() ? "1" : "0";
             calls.add(endpointCall(
                     c.endpoint(),
                     "c",
@@ -319,15 +371,12 @@ public final class RedisEndpointSink implements EndpointSink {
                     json,
                     e.node(),
                     RedisKeys.contactField(e.node(), c.uri()),
-                    k,
+                    s == ContactStatus.REMOVED ? "2" : s.isLive() ? "1" : "0",
                     c.expiresAt().map(Ordering::instant).orElse(""),
                     s == ContactStatus.REMOVED
                             ? ""
                             : Ordering.instant(c.registeredAt().orElse(Instant.EPOCH)),
-                    c.rtt().map(r -> Long.toString(r.toNanos() / 1000)).orElse(""),
-                    nowT,
-                    nowMs,
-                    retMs));
+                    c.rtt().map(r -> Long.toString(r.toNanos() / 1000)).orElse("")));
         } else if (e.change() instanceof EndpointChange c) {
             calls.add(endpointCall(
                     c.endpoint(),
@@ -339,47 +388,32 @@ public final class RedisEndpointSink implements EndpointSink {
                     c.state() == EndpointState.REMOVED ? "2" : "1",
                     "",
                     "",
-                    "",
-                    nowT,
-                    nowMs,
-                    retMs));
+                    ""));
         } else if (e.change() instanceof DeviceChange c) {
             calls.add(endpointCall(
-                    c.endpoint(),
-                    "d",
-                    v,
-                    json,
-                    e.node(),
-                    RedisKeys.deviceField(e.node()),
-                    "1",
-                    "",
-                    "",
-                    "",
-                    nowT,
-                    nowMs,
-                    retMs));
+                    c.endpoint(), "d", v, json, e.node(), RedisKeys.deviceField(e.node()), "1", "", "", ""));
         } else if (e.change() instanceof NodeChange c) {
             if (c.status() != NodeStatus.UP && c.status() != NodeStatus.DOWN) {
                 return; // snapshot boundaries are registry input, not state
             }
+            String nodes = keys.nodes();
             calls.add(new Call(
-                    List.of(keys.nodes()),
-                    List.of("n", v, json, channel, e.node().value())));
+                    List.of(nodes, nodes), List.of("n", v, json, e.node().value(), "", "", "", "", "")));
+            String nodeKey = keys.node(e.node());
             long ttl = Duration.between(now, e.observedAt().plus(config.heartbeatTtl()))
                     .toMillis();
-            List<String> args = new ArrayList<>(List.of(
-                    "h",
-                    v,
-                    json,
-                    "",
-                    Long.toString(ttl),
-                    "status",
-                    c.status().name(),
-                    "heartbeatAt",
-                    e.observedAt().toString()));
-            c.collector().ifPresent(x -> args.addAll(List.of("collector", x)));
-            c.startedAt().ifPresent(x -> args.addAll(List.of("startedAt", x.toString())));
-            calls.add(new Call(List.of(keys.node(e.node())), args));
+            calls.add(new Call(
+                    List.of(nodeKey, nodeKey),
+                    List.of(
+                            "h",
+                            v,
+                            json,
+                            Long.toString(ttl),
+                            c.status().name(),
+                            e.observedAt().toString(),
+                            c.collector().orElse(""),
+                            c.startedAt().map(Instant::toString).orElse(""),
+                            "")));
         }
     }
 
@@ -393,13 +427,10 @@ public final class RedisEndpointSink implements EndpointSink {
             String k,
             String expires,
             String registered,
-            String rtt,
-            String nowT,
-            String nowMs,
-            String retMs) {
+            String rtt) {
         return new Call(
                 List.of(keys.endpoint(ep), keys.location(ep)),
-                List.of(op, v, json, channel, node.value(), field, k, expires, registered, rtt, nowT, nowMs, retMs));
+                List.of(op, v, json, node.value(), field, k, expires, registered, rtt));
     }
 
     /** Drops kept changes the store has forgotten too (expired tombstones and registrations). */

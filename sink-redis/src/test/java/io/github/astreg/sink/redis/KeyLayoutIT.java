@@ -185,9 +185,9 @@ class KeyLayoutIT {
         clock.advance(Duration.ofMinutes(5));
         sink.write(List.of(obs.registered("pbx1", phone, uri, t0.plusMillis(500))));
         assertThat(JSON.readTree(raw.hget(key, field)).get("k").asInt()).isEqualTo(2);
-        // after it the tombstone is dropped at the next write of the endpoint
+        // after it the tombstone is dropped at the next contact write of the endpoint
         clock.advance(Duration.ofMinutes(6));
-        sink.write(List.of(obs.device("pbx1", phone, io.github.astreg.core.model.DeviceState.INUSE, clock.instant())));
+        sink.write(List.of(obs.registered("pbx1", phone, "sip:purge@10.0.0.2:5060", clock.instant())));
         assertThat(raw.hexists(key, field)).isFalse();
         assertThat(raw.hexists(key, RedisKeys.deviceField(NodeId.of("pbx1")))).isTrue();
     }
