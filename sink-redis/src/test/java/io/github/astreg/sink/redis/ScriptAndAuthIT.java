@@ -72,7 +72,12 @@ class ScriptAndAuthIT {
                         ">" + SECRET + "-app",
                         "~astreg:*",
                         "&astreg:*",
-                        "+@all");
+                        // the minimal rights documented in README.md
+                        "+@read",
+                        "+@write",
+                        "+@scripting",
+                        "+@pubsub",
+                        "+@connection");
             }
             Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
             // password in the URI (moved out of it), and an ACL user with its own password
@@ -90,8 +95,15 @@ class ScriptAndAuthIT {
                         RedisEndpointRegistry registry =
                                 RedisEndpointRegistry.builder(config).build()) {
                     sink.start();
+                    List<io.github.astreg.core.model.EndpointStateEvent> seen =
+                            new java.util.concurrent.CopyOnWriteArrayList<>();
+                    registry.subscribe(seen::add);
                     sink.write(List.of(obs.registered("pbx1", "PJSIP/1001", "sip:1001@10.0.0.1:5060", now)));
                     assertThat(registry.locate(EndpointId.parse("PJSIP/1001"))).isPresent();
+                    assertThat(RedisTestSupport.await(java.time.Duration.ofSeconds(5), () -> !seen.isEmpty()))
+                            .as("subscription works with these rights")
+                            .isTrue();
+                    now = now.plusSeconds(1);
                     assertThat(sink.toString()).doesNotContain(SECRET);
                     assertThat(registry.toString()).doesNotContain(SECRET);
                 }
