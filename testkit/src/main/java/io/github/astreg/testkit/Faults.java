@@ -39,6 +39,20 @@ public final class Faults {
         return this;
     }
 
+    /**
+     * Answers ARI REST requests whose path starts with {@code pathPrefix} (e.g. {@code /ari/endpoints})
+     * with HTTP {@code status} and {@code {"message": message}}.
+     */
+    public Faults failAri(String pathPrefix, int status, String message) {
+        Objects.requireNonNull(pathPrefix, "pathPrefix");
+        Objects.requireNonNull(message, "message");
+        if (status < 400 || status > 599) {
+            throw new IllegalArgumentException("status must be 400..599");
+        }
+        state.failAri(pathPrefix, status, message);
+        return this;
+    }
+
     /** Sends {@code text} verbatim to every logged-in AMI client (e.g. {@code "garbage\r\n\r\n"}). */
     public Faults amiRaw(String text) {
         ami.get().injectRaw(Objects.requireNonNull(text, "text"), false);
@@ -76,7 +90,7 @@ public final class Faults {
         return this;
     }
 
-    /** Turns every switch off (slow responses, failing actions). */
+    /** Turns every switch off (slow responses, failing AMI actions and ARI requests). */
     public Faults reset() {
         state.reset();
         return this;

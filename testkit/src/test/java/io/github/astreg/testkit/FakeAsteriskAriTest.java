@@ -75,6 +75,28 @@ class FakeAsteriskAriTest {
     }
 
     @Test
+    void badHttpGetsAnErrorNotACrash() throws Exception {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", pbx.ariPort())) {
+            s.setSoTimeout(5000);
+            s.getOutputStream().write("THIS IS NOT HTTP\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String answer = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+            assertThat(answer).startsWith("HTTP/1.1 400 ");
+        }
+        assertThat(ari.request("GET", "/ari/nope").statusCode()).isEqualTo(404);
+        assertThat(ari.request("GET", "/nothing").statusCode()).isEqualTo(404);
+        pbx.faults().failAri("/ari/endpoints", 503, "busy");
+        HttpResponse<String> failed = ari.request("GET", "/ari/endpoints");
+        assertThat(failed.statusCode()).isEqualTo(503);
+        assertThat(failed.body()).contains("busy");
+        pbx.faults().reset();
+        assertThat(ari.request("GET", "/ari/endpoints").statusCode()).isEqualTo(200);
+        pbx.faults().slowResponses(Duration.ofMillis(300));
+        long t = System.nanoTime();
+        ari.get("/ari/asterisk/info");
+        assertThat(Duration.ofNanos(System.nanoTime() - t)).isGreaterThanOrEqualTo(Duration.ofMillis(250));
+    }
+
+    @Test
     void authRequired() throws Exception {
         java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
         HttpResponse<String> r = http.send(

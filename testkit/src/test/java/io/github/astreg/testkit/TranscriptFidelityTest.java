@@ -339,6 +339,34 @@ class TranscriptFidelityTest {
         assertThat(diffs).as(String.join("\n", diffs)).isEmpty();
     }
 
+    /** The comparison is not vacuous: a fake configured unlike the lab (no timestamps, wrong port) fails. */
+    @Test
+    void driftFromTheRecordingIsDetected() throws Exception {
+        Map<String, List<Action>> s = new HashMap<>();
+        s.put("12-move-1001-to-pbx2", List.of(reg("1001", 5066), SNAP));
+        s.put("13-1002-registered-on-both-nodes", List.of(reg("1002", 5067), SNAP));
+        s.put("15-cleanup-unregister-all", List.of(unreg("1001"), SNAP)); // 1002 never unregisters
+        FakeAsterisk drifting = FakeAsterisk.builder("pbx2")
+                .systemName("pbx2")
+                .entityId("02:00:00:00:00:02")
+                .staticContactEndpoint("trunk1", "sip:trunk1@127.0.0.1:5999")
+                .pjsipEndpoints(1001, 1010)
+                .sipPort(5070)
+                .build();
+        List<String> diffs = replay(
+                drifting,
+                "ami-pjsip-pbx2.txt",
+                Map.of("astreg", List.of("ari-events-pbx2.jsonl")),
+                Map.of("astreg", List.of()),
+                "pbx2",
+                "ari-rest",
+                s);
+        String all = String.join("\n", diffs);
+        assertThat(all).contains("AMI live events").contains("Timestamp=*"); // timestampevents off
+        assertThat(all).contains("15-cleanup-unregister-all ARI(astreg) events");
+        assertThat(all).contains("recorded, not sent: PeerStatusChange");
+    }
+
     @Test
     void restartMatchesRecording() throws Exception {
         Map<String, List<Action>> s = new HashMap<>();
@@ -445,6 +473,7 @@ class TranscriptFidelityTest {
                     fakeAmi.addAll(c.log);
                 }
                 compareAmi(recorded, Transcript.amiSteps(fakeAmi), r);
+                comparePreamble(Transcript.parseAmi(Transcript.resource(amiFile)), r.amis.get(0).log, r.diffs);
                 for (Map.Entry<String, List<String>> app : ariFiles.entrySet()) {
                     List<JsonNode> rec = new ArrayList<>();
                     for (String f : app.getValue()) {
@@ -497,6 +526,32 @@ class TranscriptFidelityTest {
                 multiset(step + " AMI list " + recList.get(0), myList, recList, r.diffs);
             }
         }
+    }
+
+    /** The login: response, FullyBooted (no Timestamp/SystemName) and the AMI SuccessfulAuth. */
+    private static void comparePreamble(
+            List<Map<String, String>> recorded, List<Map<String, String>> mine, List<String> diffs) {
+        multiset("login preamble", preamble(mine), preamble(recorded), diffs);
+    }
+
+    private static List<String> preamble(List<Map<String, String>> msgs) {
+        List<String> out = new ArrayList<>();
+        for (Map<String, String> m : msgs) {
+            if ("LabStep".equals(m.get("UserEvent"))) {
+                break;
+            }
+            if ("Authentication accepted".equals(m.get("Message"))
+                    || "FullyBooted".equals(m.get("Event"))
+                    || ("SuccessfulAuth".equals(m.get("Event")) && "AMI".equals(m.get("Service")))) {
+                Map<String, String> copy = new LinkedHashMap<>(m);
+                copy.replace("LocalAddress", "<ami address>");
+                out.add(Transcript.reduceAmi(copy));
+            }
+            if (out.size() == 3) {
+                break;
+            }
+        }
+        return out;
     }
 
     private static List<String> channels(List<String> reduced) {

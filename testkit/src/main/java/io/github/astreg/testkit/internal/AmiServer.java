@@ -178,7 +178,7 @@ public final class AmiServer implements NodeModel.Listener, AutoCloseable {
                 Socket socket = ss.accept();
                 socket.setTcpNoDelay(true);
                 int n = sessionCounter.incrementAndGet();
-                AmiSession s = new AmiSession(this, socket, "astreg-fake-" + spec.node() + "-ami-" + n, port);
+                AmiSession s = new AmiSession(this, socket, "astreg-fake-" + spec.node() + "-ami-" + n, port, n);
                 sessions.add(s);
                 s.start();
             } catch (SocketException e) {

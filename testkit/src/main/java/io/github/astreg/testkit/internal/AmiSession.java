@@ -33,6 +33,7 @@ final class AmiSession {
     private final Socket socket;
     private final String threadPrefix;
     private final int localPort;
+    private final long sessionNumber;
     private final BlockingQueue<Out> out = new LinkedBlockingQueue<>();
     private volatile boolean authenticated;
     private volatile Set<String> mask = ALL;
@@ -43,8 +44,9 @@ final class AmiSession {
     /** One queued write. */
     private record Out(String text, boolean response, boolean closeAfter) {}
 
-    AmiSession(AmiServer server, Socket socket, String threadPrefix, int localPort) {
+    AmiSession(AmiServer server, Socket socket, String threadPrefix, int localPort, long sessionNumber) {
         this.server = server;
+        this.sessionNumber = sessionNumber;
         this.socket = socket;
         this.threadPrefix = threadPrefix;
         this.localPort = localPort;
@@ -340,7 +342,7 @@ final class AmiSession {
                     "SuccessfulAuth",
                     "AMI",
                     user,
-                    "0x" + Integer.toHexString(System.identityHashCode(this)),
+                    String.format("0x7f%010x", sessionNumber * 0x1000L),
                     "IPV4/TCP/127.0.0.1/" + localPort,
                     remote));
         }

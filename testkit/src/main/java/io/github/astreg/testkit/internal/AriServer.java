@@ -478,6 +478,15 @@ public final class AriServer implements NodeModel.Listener, AutoCloseable {
                     "WWW-Authenticate: Basic realm=\"Asterisk REST Interface\"\r\n");
             return;
         }
+        Optional<FaultState.AriError> injected = faults.ariFailure(r.rawPath());
+        if (injected.isPresent()) {
+            respond(
+                    out,
+                    injected.get().status(),
+                    Map.of("message", injected.get().message()),
+                    close);
+            return;
+        }
         String[] seg = r.rawPath().substring(5).split("/", -1);
         String m = r.method();
         Object body;

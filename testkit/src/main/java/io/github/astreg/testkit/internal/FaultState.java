@@ -24,8 +24,28 @@ public final class FaultState {
         failingActions.put(action.toLowerCase(Locale.ROOT), message);
     }
 
+    /** An HTTP error for ARI requests whose path starts with a prefix. */
+    public record AriError(int status, String message) {}
+
+    private final Map<String, AriError> ariErrors = new ConcurrentHashMap<>();
+
+    /** Answers ARI requests whose path starts with {@code pathPrefix} with {@code status}. */
+    public void failAri(String pathPrefix, int status, String message) {
+        ariErrors.put(pathPrefix, new AriError(status, message));
+    }
+
+    public Optional<AriError> ariFailure(String path) {
+        for (Map.Entry<String, AriError> e : ariErrors.entrySet()) {
+            if (path.startsWith(e.getKey())) {
+                return Optional.of(e.getValue());
+            }
+        }
+        return Optional.empty();
+    }
+
     public void clearFailures() {
         failingActions.clear();
+        ariErrors.clear();
     }
 
     public Optional<String> failure(String action) {
@@ -35,5 +55,6 @@ public final class FaultState {
     public void reset() {
         responseDelay = Duration.ZERO;
         failingActions.clear();
+        ariErrors.clear();
     }
 }
