@@ -121,6 +121,7 @@ public final class AriEndpointSource implements EndpointEventSource {
     private volatile boolean connected;
     private volatile boolean resyncNeeded;
     private volatile ScheduledThreadPoolExecutor executor;
+    private volatile Thread sourceThread;
     private volatile EventLoopGroup io;
     private volatile AriWebSocket socket;
     private volatile AriRest rest;
@@ -178,6 +179,7 @@ public final class AriEndpointSource implements EndpointEventSource {
             ScheduledThreadPoolExecutor ex = new ScheduledThreadPoolExecutor(1, r -> {
                 Thread t = new Thread(r, "astreg-ari-" + label);
                 t.setDaemon(true);
+                sourceThread = t;
                 return t;
             });
             ex.setRemoveOnCancelPolicy(true);
@@ -235,7 +237,7 @@ public final class AriEndpointSource implements EndpointEventSource {
         ScheduledThreadPoolExecutor ex = executor;
         if (ex != null) {
             ex.shutdownNow();
-            if (!Thread.currentThread().getName().startsWith("astreg-ari-")) {
+            if (Thread.currentThread() != sourceThread) { // from the receiver: cannot wait for itself
                 try {
                     if (!ex.awaitTermination(5, TimeUnit.SECONDS)) {
                         log.warn("{}: source thread did not stop within 5 s", name());
@@ -247,7 +249,7 @@ public final class AriEndpointSource implements EndpointEventSource {
         }
         if (group != null) {
             group.shutdownGracefully(0, 200, TimeUnit.MILLISECONDS);
-            if (!Thread.currentThread().getName().startsWith("astreg-ari-io-")) {
+            if (!group.next().inEventLoop()) {
                 if (!group.terminationFuture().awaitUninterruptibly(5, TimeUnit.SECONDS)) {
                     log.warn("{}: websocket event loop did not stop within 5 s", name());
                 }
@@ -391,7 +393,7 @@ public final class AriEndpointSource implements EndpointEventSource {
         warnedOnce.remove("link");
         warnedOnce.remove("resync");
         emitStatus(NodeStatus.UP);
-        connected = true;
+        connected = !closed; // the receiver may have closed the source while handling UP
         log.info(
                 "{}: connected to {} as application {} (events of {} and device states)",
                 name(),

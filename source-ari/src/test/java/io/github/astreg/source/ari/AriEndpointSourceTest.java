@@ -295,6 +295,25 @@ class AriEndpointSourceTest {
     }
 
     @Test
+    void closeFromInsideTheReceiverDoesNotDeadlock() {
+        AriEndpointSource[] self = new AriEndpointSource[1];
+        self[0] = AriEndpointSource.builder(config().build()).build();
+        source = self[0];
+        self[0].start(e -> {
+            events.add(e);
+            if (e.change() instanceof NodeChange && ((NodeChange) e.change()).status() == NodeStatus.UP) {
+                self[0].close();
+            }
+        });
+        poll(WAIT, "UP seen", () -> count(NodeStatus.UP) == 1);
+        poll(
+                WAIT,
+                () -> "threads left: " + sourceThreads(),
+                () -> sourceThreads().isEmpty());
+        assertThat(self[0].isConnected()).isFalse();
+    }
+
+    @Test
     void closeCutsAHangingRequestShort() throws Exception {
         ari.crash();
         try (java.net.ServerSocket silent =
