@@ -144,7 +144,7 @@ public final class LookupService implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            log.info("lookup service listening on http://{}", server.getAddress());
+            log.info("lookup service listening on {}", baseUri());
         }
     }
 

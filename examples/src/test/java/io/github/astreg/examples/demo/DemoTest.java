@@ -83,6 +83,61 @@ class DemoTest {
         assertThat(leftovers()).isEmpty();
     }
 
+    @Test
+    void theLiveDemoPlaysTheStoryAndRedrawsInPlace() throws Exception {
+        ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(outBytes, true, StandardCharsets.UTF_8);
+        DemoOptions options = DemoOptions.builder()
+                .port(0)
+                .ansi(true)
+                .refresh(Duration.ofMillis(100))
+                .step(Duration.ofMillis(30))
+                .build();
+        Demo demo = Demo.start(options, new Adapters(), out);
+        Thread table = new Thread(demo::refreshUntilClosed, "demo-test-table");
+        try {
+            table.start();
+            java.net.URI base = demo.runner().lookup().orElseThrow().baseUri();
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (storySteps(outBytes) < 40 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(storySteps(outBytes))
+                    .as("story steps shown in the title")
+                    .isGreaterThanOrEqualTo(40);
+            // the lookup service answers for a phone the table shows located
+            LiveTable.Row located = demo.table().rows().stream()
+                    .filter(LiveTable.Row::located)
+                    .findFirst()
+                    .orElseThrow();
+            java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient()
+                    .send(
+                            java.net.http.HttpRequest.newBuilder(base.resolve("/v1/locate/" + located.endpoint()))
+                                    .build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isIn(200, 404); // the story may move it in between
+        } finally {
+            demo.close();
+            table.join(10_000);
+        }
+        assertThat(table.isAlive()).isFalse();
+        String text = outBytes.toString(StandardCharsets.UTF_8);
+        assertThat(text).startsWith(LiveTable.CLEAR_SCREEN + LiveTable.HOME);
+        assertThat(text.split(java.util.regex.Pattern.quote(LiveTable.HOME)).length)
+                .isGreaterThan(3);
+        assertThat(text).contains(LiveTable.CLEAR_LINE + "\n").contains(LiveTable.CLEAR_BELOW);
+    }
+
+    private static int storySteps(ByteArrayOutputStream out) {
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("story step (\\d+)").matcher(out.toString(StandardCharsets.UTF_8));
+        int last = 0;
+        while (m.find()) {
+            last = Integer.parseInt(m.group(1));
+        }
+        return last;
+    }
+
     private static List<String> leftovers() {
         return Thread.getAllStackTraces().keySet().stream()
                 .filter(Thread::isAlive)
