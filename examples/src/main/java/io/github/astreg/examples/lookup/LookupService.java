@@ -473,8 +473,23 @@ public final class LookupService implements AutoCloseable {
             }
             for (Map.Entry<String, Map<String, Long>> src : m.sources().entrySet()) {
                 for (Map.Entry<String, Long> c : src.getValue().entrySet()) {
-                    String name = "astreg_source_" + PrometheusText.sanitize(c.getKey()) + "_total";
-                    p.counter(name, "Source counter '" + c.getKey() + "'.", c.getValue(), "source", src.getKey());
+                    String key = c.getKey();
+                    if (key.toLowerCase(java.util.Locale.ROOT).contains("queue")) {
+                        // a depth, not a count: it goes down as well as up
+                        p.gauge(
+                                "astreg_source_" + PrometheusText.sanitize(key),
+                                "Source queue depth '" + key + "'.",
+                                c.getValue(),
+                                "source",
+                                src.getKey());
+                    } else {
+                        p.counter(
+                                "astreg_source_" + PrometheusText.sanitize(key) + "_total",
+                                "Source counter '" + key + "'.",
+                                c.getValue(),
+                                "source",
+                                src.getKey());
+                    }
                 }
             }
         }

@@ -203,7 +203,7 @@ class LookupServiceTest {
                 9,
                 byKind,
                 List.of(jdbc),
-                Map.of("ami-pbx1", Map.of("events", 10L, "reconnects", 2L, "dropped", 1L)));
+                Map.of("ami-pbx1", Map.of("events", 10L, "reconnects", 2L, "dropped", 1L, "queued", 4L)));
     }
 
     @Test
@@ -223,6 +223,7 @@ class LookupServiceTest {
                 .contains("astreg_sink_pending{sink=\"jdbc\"} 3\n")
                 .contains("astreg_source_reconnects_total{source=\"ami-pbx1\"} 2\n")
                 .contains("astreg_source_dropped_total{source=\"ami-pbx1\"} 1\n")
+                .contains("# TYPE astreg_source_queued gauge\nastreg_source_queued{source=\"ami-pbx1\"} 4\n")
                 .contains("astreg_source_connected{source=\"ami-pbx1\"} 1\n")
                 .contains("astreg_node_up{node=\"pbx1\"} 1\n")
                 .contains("astreg_registry_endpoints " + registry.endpoints().size() + "\n")
