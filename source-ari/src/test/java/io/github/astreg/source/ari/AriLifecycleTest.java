@@ -300,6 +300,25 @@ class AriLifecycleTest {
     }
 
     @Test
+    void chanSipQualifyFailureRecoveryAndExpiryOnAsterisk20() {
+        // ast20 steps 08, 08a and 10: Unreachable with time "-1", Reachable with time 2000, Unregistered/Expired
+        startAll(AsteriskVersion.ASTERISK_20);
+        EndpointId sip2002 = new EndpointId("SIP", "2002");
+        pbx.register("SIP/2002", Registration.from("127.0.0.1", 5103));
+        located(sip2002);
+        pbx.unreachable("SIP/2002");
+        await("SIP/2002 unreachable", sip2002, onlyContact("sip:2002@127.0.0.1:5103", ContactStatus.UNREACHABLE));
+        notLocated(sip2002);
+        pbx.qualify("SIP/2002", Duration.ofSeconds(2));
+        await("SIP/2002 reachable", sip2002, onlyContact("sip:2002@127.0.0.1:5103", ContactStatus.REACHABLE));
+        assertThat(located(sip2002).address()).contains(new HostPort("127.0.0.1", 5103));
+        pbx.expire("SIP/2002");
+        notLocated(sip2002);
+        await("SIP/2002 expired", sip2002, p -> p.contacts().isEmpty());
+        assertThat(source.counters().get("malformed")).isZero();
+    }
+
+    @Test
     void killingTheFakeThenClosingLeavesNoThread() {
         startAll(AsteriskVersion.ASTERISK_22);
         pbx.crash();
