@@ -73,6 +73,9 @@ public final class JdbcEndpointRegistry implements EndpointRegistry {
     private final Duration staleAfter;
     private final JdbcEndpointSink source;
     private final CopyOnWriteArrayList<RegistryListener> listeners = new CopyOnWriteArrayList<>();
+    /** Removes this registry from its sink's commit listeners; set while anyone subscribes. */
+    private Runnable detach;
+
     private volatile SqlDialect dialect;
 
     private JdbcEndpointRegistry(Builder b) {
@@ -83,9 +86,6 @@ public final class JdbcEndpointRegistry implements EndpointRegistry {
         this.staleAfter = config.staleAfter();
         this.source = b.sink;
         this.dialect = config.dialect().map(SqlDialect::of).orElse(null);
-        if (source != null) {
-            source.onCommit(this::deliver);
-        }
     }
 
     /** Starts a builder: the DataSource and config (prefix, staleAfter, dialect) are required. */
@@ -250,7 +250,23 @@ public final class JdbcEndpointRegistry implements EndpointRegistry {
         if (presence.isEmpty()) {
             return Optional.empty();
         }
-        Optional<Location> location = locate(endpoint);
+        // R2 over the rows just read, so the record is consistent with its presence list
+        List<Candidate> candidates = new ArrayList<>();
+        for (NodePresence p : presence) {
+            for (ContactRecord cr : p.contacts()) {
+                if (cr.status().isLive()
+                        && cr.expiresAt().map(x -> x.isAfter(now)).orElse(true)) {
+                    candidates.add(new Candidate(
+                            new Location(
+                                    cr.node(), cr.uri(), cr.address(), cr.rtt().map(RttStats::last), cr.registeredAt()),
+                            p.stale()));
+                }
+            }
+        }
+        candidates.sort(BEST_FIRST);
+        Optional<Location> location = candidates.isEmpty()
+                ? Optional.empty()
+                : Optional.of(candidates.get(0).location());
         Optional<RttStats> rtt = location.flatMap(l -> presence.stream()
                 .filter(p -> p.node().equals(l.node()))
                 .flatMap(p -> p.contacts().stream())
@@ -362,8 +378,20 @@ public final class JdbcEndpointRegistry implements EndpointRegistry {
         if (source == null) {
             log.info("jdbc registry: subscribe() without a sink delivers nothing (build it with changesFrom(sink))");
         }
-        listeners.add(listener);
-        return () -> listeners.remove(listener);
+        synchronized (listeners) {
+            listeners.add(listener);
+            if (source != null && detach == null) {
+                detach = source.onCommit(this::deliver);
+            }
+        }
+        return () -> {
+            synchronized (listeners) {
+                if (listeners.remove(listener) && listeners.isEmpty() && detach != null) {
+                    detach.run();
+                    detach = null;
+                }
+            }
+        };
     }
 
     private void deliver(List<EndpointStateEvent> batch) {

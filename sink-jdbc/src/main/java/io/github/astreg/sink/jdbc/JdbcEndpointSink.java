@@ -520,13 +520,15 @@ public final class JdbcEndpointSink implements EndpointSink {
             }
             Rows r = new Rows();
             Map<List<String>, EndpointRow> endpointRows = new HashMap<>();
-            for (EndpointStateEvent e : newest.values()) {
+            List<Map.Entry<ObservationKey, EndpointStateEvent>> contacts = new ArrayList<>();
+            for (Map.Entry<ObservationKey, EndpointStateEvent> entry : newest.entrySet()) {
+                EndpointStateEvent e = entry.getValue();
                 if (e.change() instanceof NodeChange n) {
                     if (n.status() == NodeStatus.UP || n.status() == NodeStatus.DOWN) {
                         r.nodes.add(e);
                     }
                 } else if (e.change() instanceof ContactChange) {
-                    r.contacts.add(e);
+                    contacts.add(entry);
                 } else if (e.change() instanceof EndpointChange ec) {
                     endpointRows.computeIfAbsent(
                                     List.of(e.node().value(), ec.endpoint().toString()),
@@ -554,10 +556,12 @@ public final class JdbcEndpointSink implements EndpointSink {
             r.nodes.sort(Comparator.comparing(e -> e.node().value()));
             r.endpoints.sort(
                     Comparator.<EndpointRow, String>comparing(x -> x.node).thenComparing(x -> x.endpoint));
-            r.contacts.sort(Comparator.<EndpointStateEvent, String>comparing(
-                            e -> e.node().value())
-                    .thenComparing(e -> ((ContactChange) e.change()).endpoint().toString())
-                    .thenComparing(e -> ((ContactChange) e.change()).uri()));
+            // the key holds the endpoint and uri as strings already: sort on those
+            contacts.sort(Comparator.comparing((Map.Entry<ObservationKey, EndpointStateEvent> x) ->
+                            x.getKey().node().value())
+                    .thenComparing(x -> x.getKey().endpoint())
+                    .thenComparing(x -> x.getKey().uri()));
+            contacts.forEach(x -> r.contacts.add(x.getValue()));
             return r;
         }
     }
