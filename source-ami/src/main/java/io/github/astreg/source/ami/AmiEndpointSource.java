@@ -288,7 +288,7 @@ public final class AmiEndpointSource implements EndpointEventSource {
             }
             AmiConnection c = connection;
             if (c != null && c.readerThread() != Thread.currentThread()) {
-                c.awaitThreads(waitMs);
+                c.awaitThreads(waitMs, true);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -502,7 +502,7 @@ public final class AmiEndpointSource implements EndpointEventSource {
             log.debug("{}: logoff: {}", name, e.toString());
         }
         try {
-            if (!c.awaitThreads(2000)) {
+            if (!c.awaitThreads(2000, closed.get())) {
                 log.debug("{}: asterisk-java's reader of the old connection is still running", name);
             }
         } catch (InterruptedException e) {
@@ -764,6 +764,7 @@ public final class AmiEndpointSource implements EndpointEventSource {
         List<DeviceChange> fallbackDevices = new ArrayList<>();
         endpointRefreshDue = false;
         readEndpoints(c, Origin.SNAPSHOT, fallbackDevices);
+        Instant devicesAsked = asteriskClock.now();
         ResponseEvents devices = sendList(c, ListAction.deviceStateList());
         if (isSuccess(devices)) {
             for (ResponseEvent item : devices.getEvents()) {
@@ -771,7 +772,7 @@ public final class AmiEndpointSource implements EndpointEventSource {
                     mapItem(item, h -> {
                         AmiMapping.DeviceResult r = AmiMapping.deviceState(h);
                         if (r.change().isPresent()) {
-                            emit(Origin.SNAPSHOT, itemTime(item), r.change().get());
+                            emit(Origin.SNAPSHOT, devicesAsked, r.change().get());
                         }
                     });
                 }
@@ -819,8 +820,16 @@ public final class AmiEndpointSource implements EndpointEventSource {
         }
     }
 
-    /** PJSIPShowContacts; returns the URIs listed, or null when the action is not available. */
+    /**
+     * PJSIPShowContacts; returns the URIs listed, or null when the action is not available.
+     *
+     * <p>List items carry no time. They are stamped with the time the list was asked for (on
+     * Asterisk's clock), a lower bound of when Asterisk generated it: a live event that happens while
+     * the list is generated or in flight is then newer than the list and wins (R3), so a contact
+     * removed during a poll cannot come back from the list.
+     */
     private Set<String> readContacts(AmiConnection c, Origin origin, Instant since) {
+        Instant asked = asteriskClock.now();
         ResponseEvents r = sendList(c, new PJSipShowContactsAction());
         ManagerResponse response = r.getResponse();
         if (response instanceof ManagerError) {
@@ -836,9 +845,8 @@ public final class AmiEndpointSource implements EndpointEventSource {
             if (item instanceof ContactListItemEvent) {
                 mapItem(item, h -> {
                     ContactChange ch = AmiMapping.contactListItem(h);
-                    Instant at = itemTime(item);
-                    emit(origin, at, ch);
-                    track(ch, at, true);
+                    emit(origin, asked, ch);
+                    track(ch, asked, true);
                     listed.add(ch.uri());
                 });
             } else if (!(item instanceof ContactListComplete)) {
@@ -856,6 +864,7 @@ public final class AmiEndpointSource implements EndpointEventSource {
      * after PJSIP channels come and go, since no event carries the count).
      */
     private void readEndpoints(AmiConnection c, Origin origin, List<DeviceChange> devices) {
+        Instant asked = asteriskClock.now();
         ResponseEvents endpoints = sendList(c, new PJSipShowEndpointsAction());
         if (!isSuccess(endpoints)) {
             return;
@@ -864,7 +873,7 @@ public final class AmiEndpointSource implements EndpointEventSource {
             if (item instanceof EndpointList) {
                 mapItem(item, h -> {
                     AmiMapping.EndpointItem ep = AmiMapping.endpointListItem(h);
-                    emit(origin, itemTime(item), ep.endpoint());
+                    emit(origin, asked, ep.endpoint());
                     if (devices != null) {
                         ep.device().ifPresent(devices::add);
                     }
@@ -878,6 +887,7 @@ public final class AmiEndpointSource implements EndpointEventSource {
         if (origin == Origin.POLL && !chanSip) {
             return null;
         }
+        Instant asked = asteriskClock.now();
         ResponseEvents r = sendList(c, new SipPeersAction());
         if (!isSuccess(r)) {
             chanSip = false;
@@ -888,7 +898,7 @@ public final class AmiEndpointSource implements EndpointEventSource {
         for (ResponseEvent item : r.getEvents()) {
             if (item instanceof PeerEntryEvent) {
                 mapItem(item, h -> {
-                    Instant at = itemTime(item);
+                    Instant at = asked;
                     for (Change ch : AmiMapping.peerEntry(h)) {
                         emit(origin, at, ch);
                         if (ch instanceof ContactChange) {
@@ -934,12 +944,6 @@ public final class AmiEndpointSource implements EndpointEventSource {
                     AmiMapping.shorten(e.toString()),
                     malformed.get());
         }
-    }
-
-    private Instant itemTime(ManagerEvent item) {
-        return item.getDateReceived() != null
-                ? asteriskClock.toAsterisk(item.getDateReceived().toInstant())
-                : asteriskClock.now();
     }
 
     private static boolean isSuccess(ResponseEvents r) {

@@ -94,6 +94,55 @@ class AmiRobustnessTest {
     }
 
     @Test
+    void aContactRemovedWhileAListIsInFlightDoesNotComeBack() {
+        try (SourceHarness h = new SourceHarness(
+                        pbx(AsteriskVersion.ASTERISK_22),
+                        b -> b.keepaliveInterval(Duration.ofSeconds(2))
+                                .readTimeout(Duration.ofSeconds(6))
+                                .contactPollInterval(Duration.ofSeconds(30)))
+                .start()
+                .awaitConnected()) {
+            String uri = h.pbx.register("1001", Registration.from("127.0.0.1", 5061));
+            await(
+                    "1001 listed",
+                    () -> h.contact("PJSIP/1001", uri)
+                            .map(c -> c.address().isPresent())
+                            .orElse(false));
+            long polls = h.counter("polls");
+            // responses now take 400 ms; events queue behind them, as on a slow link
+            h.pbx.faults().slowResponses(Duration.ofMillis(400));
+            h.pbx.register("1002", Registration.from("127.0.0.1", 5062)); // triggers a contact-list read
+            await("list requested", () -> h.counter("polls") > polls);
+            h.pbx.unregister("1001"); // while the list, which still has 1001, is on its way
+            await(
+                    "1001 removed",
+                    () -> h.events.stream()
+                            .anyMatch(e -> e.origin() == Origin.AMI
+                                    && e.change() instanceof io.github.astreg.core.model.ContactChange
+                                    && ((io.github.astreg.core.model.ContactChange) e.change()).status()
+                                            == ContactStatus.REMOVED));
+            h.pbx.faults().slowResponses(Duration.ZERO);
+            // the list item that still shows 1001 is older than the Removed event
+            Instant removedAt = h.events.stream()
+                    .filter(e -> e.origin() == Origin.AMI
+                            && e.change() instanceof io.github.astreg.core.model.ContactChange c
+                            && c.uri().equals(uri)
+                            && c.status() == ContactStatus.REMOVED)
+                    .findFirst()
+                    .orElseThrow()
+                    .observedAt();
+            assertThat(h.events.stream()
+                            .filter(e -> e.origin() == Origin.POLL
+                                    && e.change() instanceof io.github.astreg.core.model.ContactChange c
+                                    && c.uri().equals(uri)
+                                    && c.status() != ContactStatus.REMOVED))
+                    .allMatch(e -> e.observedAt().isBefore(removedAt));
+            assertThat(h.contacts("PJSIP/1001")).isEmpty();
+            assertThat(h.registry.locate(EndpointId.pjsip("1001"))).isEmpty();
+        }
+    }
+
+    @Test
     void junkIsCountedAndNeverStopsTheSource() {
         try (SourceHarness h = new SourceHarness(pbx(AsteriskVersion.ASTERISK_22), b -> b.eventMask("system,call,user"))
                 .start()

@@ -32,11 +32,13 @@ public final class AmiConnection extends ManagerConnectionImpl {
      * after the socket was closed. asterisk-java 3.41 stops its pump with a poison item before it sets
      * the stop flag, so a pump that takes the poison first idles for a minute before it notices: it
      * is not a daemon, so it would hold the JVM. Interrupting it once its reader is gone makes it
-     * re-check the flag and end.
+     * re-check the flag and end (asterisk-java logs the interrupt at ERROR, so this is only done
+     * when the source closes; between reconnects an idle pump is harmless and ends within a minute).
      *
+     * @param interruptPump whether to interrupt an idle pump
      * @return whether both threads ended
      */
-    public boolean awaitThreads(long timeoutMillis) throws InterruptedException {
+    public boolean awaitThreads(long timeoutMillis, boolean interruptPump) throws InterruptedException {
         Thread reader = readerThread;
         if (reader == null) {
             return true;
@@ -55,7 +57,7 @@ public final class AmiConnection extends ManagerConnectionImpl {
             return true;
         }
         pump.join(50);
-        while (pump.isAlive() && System.nanoTime() - deadline < 0) {
+        while (interruptPump && pump.isAlive() && System.nanoTime() - deadline < 0) {
             pump.interrupt();
             pump.join(50);
         }
