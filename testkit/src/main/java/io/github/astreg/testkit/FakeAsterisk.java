@@ -296,9 +296,9 @@ public final class FakeAsterisk implements AutoCloseable {
     public synchronized void restart() {
         if (model.isUp()) {
             model.shutdown(true);
-            ami.stop();
-            ari.stop();
             model.markUp(false);
+            ami.drainAndStop(2000);
+            ari.drainAndStop(2000);
         }
         start();
     }

@@ -232,7 +232,8 @@ class FakeAsteriskAriTest {
             int port = node.ariPort();
             clock.advance(Duration.ofSeconds(30));
             node.restart();
-            assertThat(AriTestClient.readToEof(ws)).isPositive();
+            // EOF must come (readToEof fails on the 5 s read timeout); queued events may be lost, as on a crash
+            assertThat(AriTestClient.readToEof(ws)).isNotNegative();
             ws.close();
             assertThat(node.ariPort()).isEqualTo(port);
             AriTestClient d = new AriTestClient(node);

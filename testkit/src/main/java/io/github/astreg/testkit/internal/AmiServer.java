@@ -92,6 +92,20 @@ public final class AmiServer implements NodeModel.Listener, AutoCloseable {
         stop();
     }
 
+    /** Lets every connection write what is queued (e.g. a Shutdown event), then stops: a clean shutdown. */
+    public void drainAndStop(long maxMillis) {
+        for (AmiSession s : List.copyOf(sessions)) {
+            s.raw("", true);
+        }
+        long end = System.nanoTime() + maxMillis * 1_000_000L;
+        while (!sessions.isEmpty() && System.nanoTime() < end) {
+            if (!Threads.sleep(10)) {
+                break;
+            }
+        }
+        stop();
+    }
+
     /** Closes every client connection; the listener keeps accepting. */
     public void dropConnections() {
         for (AmiSession s : List.copyOf(sessions)) {

@@ -139,6 +139,28 @@ public final class AriServer implements NodeModel.Listener, AutoCloseable {
         stop();
     }
 
+    /** Lets every websocket write what is queued, closes them (TCP, as Asterisk does), then stops. */
+    public void drainAndStop(long maxMillis) {
+        List<WebSocketSession> all = new ArrayList<>();
+        synchronized (model) {
+            for (App a : apps.values()) {
+                for (Ws w : a.sockets) {
+                    all.add(w.session());
+                }
+            }
+        }
+        for (WebSocketSession ws : all) {
+            ws.closeAfterQueued();
+        }
+        long end = System.nanoTime() + maxMillis * 1_000_000L;
+        while (websocketCount() > 0 && System.nanoTime() < end) {
+            if (!Threads.sleep(10)) {
+                break;
+            }
+        }
+        stop();
+    }
+
     /** Closes every websocket: with a close frame (graceful) or by dropping TCP. */
     public void dropConnections(boolean graceful) {
         List<WebSocketSession> all = new ArrayList<>();
