@@ -35,6 +35,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.AbstractPipeline;
+import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.RedisClusterClient;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.UnifiedJedis;
@@ -247,7 +248,9 @@ public final class RedisEndpointSink implements EndpointSink {
                 channel,
                 Ordering.instant(now),
                 Long.toString(now.toEpochMilli()),
-                Long.toString(config.tombstoneRetention().toMillis()));
+                Long.toString(config.tombstoneRetention().toMillis()),
+                // only a standalone server knows all subscribers of its channel
+                client instanceof RedisClient ? "1" : "0");
         List<Group> groups = group(calls, common);
         Response<String> marker;
         List<Response<Object>> results = new ArrayList<>(groups.size());

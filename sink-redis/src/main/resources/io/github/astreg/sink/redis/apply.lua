@@ -14,7 +14,9 @@
 --
 -- KEYS: two per change, in order: endpoint changes the endpoint hash and the location key; node
 -- changes their key twice.
--- ARGV: 1 channel ('' = do not publish), 2 now, 3 now ms, 4 tombstone retention ms; then 9 per change:
+-- ARGV: 1 channel ('' = do not publish), 2 now, 3 now ms, 4 tombstone retention ms, 5 '1' to skip
+-- publishing when this server has no subscriber (standalone only: in Cluster or after a Sentinel
+-- failover the subscriber may sit on another server); then 9 per change:
 --   'c' | 'e' | 'd' (contact, endpoint state, device state):
 --        op, version, event JSON, node, field, k, expiresAt, registeredAt, rtt us or ''
 --   'n' (last known node state in the nodes hash): op, version, event JSON, node, '', '', '', '', ''
@@ -66,7 +68,7 @@ end
 
 local CH, NOW, NOWMS, RETMS = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 -- PUBLISH costs even without subscribers: skip it when nobody listens (pattern subscribers count)
-if CH ~= '' then
+if CH ~= '' and ARGV[5] == '1' then
   local subs = redis.call('PUBSUB', 'NUMSUB', CH)
   if tonumber(subs[2]) == 0 and tonumber(redis.call('PUBSUB', 'NUMPAT')) == 0 then CH = '' end
 end
@@ -213,9 +215,9 @@ local function apply(key, lockey, op, V, EV, A4, A5, A6, A7, A8, A9)
 end
 
 local results = {}
-local n = (#ARGV - 4) / 9
+local n = (#ARGV - 5) / 9
 for j = 0, n - 1 do
-  local a = 5 + j * 9
+  local a = 6 + j * 9
   results[j + 1] = apply(KEYS[2 * j + 1], KEYS[2 * j + 2], ARGV[a], ARGV[a + 1], ARGV[a + 2],
     ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6], ARGV[a + 7], ARGV[a + 8])
 end
