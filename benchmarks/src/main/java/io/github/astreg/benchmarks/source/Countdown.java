@@ -29,9 +29,16 @@ final class Countdown {
         return count.get();
     }
 
-    /** Waits until {@code n} more events than now have been counted. */
-    void awaitMore(long n, Duration timeout) throws TimeoutException {
-        long goal = count.get() + n;
+    /**
+     * The count to wait for once {@code n} more events arrived; take it BEFORE triggering them, or
+     * events that arrive before the wait starts are counted twice.
+     */
+    long goalAfter(long n) {
+        return count.get() + n;
+    }
+
+    /** Waits until the count reaches {@code goal} (see {@link #goalAfter}). */
+    void await(long goal, Duration timeout) throws TimeoutException {
         waiter = Thread.currentThread();
         target = goal;
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -40,7 +47,7 @@ final class Countdown {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     throw new TimeoutException(
-                            "counted " + (count.get() - goal + n) + " of " + n + " events within " + timeout);
+                            "counted " + count.get() + " events, waited for " + goal + " within " + timeout);
                 }
                 LockSupport.parkNanos(this, Math.min(left, 5_000_000L));
             }
