@@ -21,6 +21,7 @@ final class RedisServerProcess implements AutoCloseable {
     private final int port;
     private final List<String> extraArgs;
     private final Path dir;
+    private Path configFile;
     private Process process;
 
     private RedisServerProcess(int port, List<String> extraArgs) throws IOException {
@@ -59,6 +60,25 @@ final class RedisServerProcess implements AutoCloseable {
         return port;
     }
 
+    /** A Redis Sentinel on a free port monitoring {@code master} as {@code masterName}. */
+    static RedisServerProcess startSentinel(String masterName, int masterPort) throws Exception {
+        RedisServerProcess r = new RedisServerProcess(freePort(), List.of());
+        r.configFile = r.dir.resolve("sentinel.conf");
+        Files.writeString(
+                r.configFile,
+                String.join(
+                        "\n",
+                        "port " + r.port,
+                        "bind 127.0.0.1",
+                        "daemonize no",
+                        "dir " + r.dir,
+                        "sentinel monitor " + masterName + " 127.0.0.1 " + masterPort + " 1",
+                        "sentinel down-after-milliseconds " + masterName + " 2000",
+                        ""));
+        r.launch();
+        return r;
+    }
+
     private static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             s.setReuseAddress(true);
@@ -68,6 +88,14 @@ final class RedisServerProcess implements AutoCloseable {
 
     /** Starts the server (again, on the same port) and waits until it accepts connections. */
     void launch() throws Exception {
+        if (configFile != null) {
+            process = new ProcessBuilder("redis-server", configFile.toString(), "--sentinel")
+                    .redirectErrorStream(true)
+                    .redirectOutput(new File(dir.toFile(), "redis.log"))
+                    .start();
+            awaitUp();
+            return;
+        }
         List<String> cmd = new ArrayList<>(List.of(
                 "redis-server",
                 "--port",
@@ -87,6 +115,10 @@ final class RedisServerProcess implements AutoCloseable {
                 .redirectErrorStream(true)
                 .redirectOutput(new File(dir.toFile(), "redis.log"))
                 .start();
+        awaitUp();
+    }
+
+    private void awaitUp() throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (!RedisTestSupport.reachable("127.0.0.1", port)) {
             if (!process.isAlive() || System.nanoTime() > deadline) {
