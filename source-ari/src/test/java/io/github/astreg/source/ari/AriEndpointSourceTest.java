@@ -170,6 +170,41 @@ class AriEndpointSourceTest {
     }
 
     @Test
+    void aSlowReceiverOverflowsTheBoundedQueueWhichIsRepairedByAResync() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        source = AriEndpointSource.builder(config().eventQueueCapacity(16).build())
+                .build();
+        source.start(e -> {
+            events.add(e);
+            if (e.origin() == Origin.ARI && e.change() instanceof DeviceChange) {
+                try {
+                    release.await(); // a stuck receiver: the event loop must keep reading regardless
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        poll(WAIT, "UP", () -> source.isConnected());
+        String device = Transcripts.lines("ari-events.jsonl").get(5);
+        for (int i = 0; i < 200; i++) {
+            ari.send(device);
+        }
+        poll(
+                WAIT,
+                "frames read while the receiver is stuck",
+                () -> source.counters().get("frames") == 200);
+        assertThat(source.counters().get("dropped")).isGreaterThan(0);
+        assertThat(source.isConnected()).isTrue();
+        release.countDown();
+        poll(
+                WAIT,
+                () -> "resync after the queue drained; counters " + source.counters(),
+                () -> count(NodeStatus.SNAPSHOT_END) == 2);
+        assertThat(source.counters().get("snapshots")).isEqualTo(2L);
+        assertThat(count(NodeStatus.DOWN)).isZero();
+    }
+
+    @Test
     void aLostLinkSendsDownThenResubscribesAndResyncsKeepingKnownContacts() {
         start(config().build());
         poll(WAIT, "UP", () -> source.isConnected());
