@@ -24,7 +24,7 @@ final class AmiTestClient implements AutoCloseable {
     private final OutputStream out;
     private final BlockingQueue<Map<String, String>> messages = new LinkedBlockingQueue<>();
     /** Every message received, in order (not consumed by next/await). */
-    final List<Map<String, String>> log = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final List<Map<String, String>> log = java.util.Collections.synchronizedList(new ArrayList<>());
 
     private final Thread reader;
     private volatile boolean eof;
@@ -70,6 +70,13 @@ final class AmiTestClient implements AutoCloseable {
             // socket closed
         } finally {
             eof = true;
+        }
+    }
+
+    /** A copy of everything received so far. */
+    List<Map<String, String>> snapshot() {
+        synchronized (log) {
+            return new ArrayList<>(log);
         }
     }
 

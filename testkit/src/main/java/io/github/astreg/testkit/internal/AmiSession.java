@@ -117,7 +117,7 @@ final class AmiSession {
 
     private void writeLoop() {
         try {
-            OutputStream os = socket.getOutputStream();
+            OutputStream os = new java.io.BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
             while (!closed) {
                 Out o = out.poll(500, TimeUnit.MILLISECONDS);
                 if (o == null) {
@@ -135,8 +135,11 @@ final class AmiSession {
                 }
                 if (o.response()) {
                     Duration d = server.faults().responseDelay();
-                    if (!d.isZero() && !Threads.sleep(d.toMillis())) {
-                        break;
+                    if (!d.isZero()) {
+                        os.flush();
+                        if (!Threads.sleep(d.toMillis())) {
+                            break;
+                        }
                     }
                 }
                 if (!o.text().isEmpty()) {

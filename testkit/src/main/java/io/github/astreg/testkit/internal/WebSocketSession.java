@@ -121,7 +121,7 @@ final class WebSocketSession {
 
     private void writeLoop() {
         try {
-            OutputStream os = socket.getOutputStream();
+            OutputStream os = new java.io.BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
             while (!closed) {
                 byte[] b = out.poll(500, TimeUnit.MILLISECONDS);
                 if (b == null) {
