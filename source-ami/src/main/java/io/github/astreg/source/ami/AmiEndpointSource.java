@@ -151,6 +151,8 @@ public final class AmiEndpointSource implements EndpointEventSource {
     private volatile int lostGeneration = -1;
     private volatile boolean overflowed;
     private volatile AmiConnection connection;
+    /** Connections whose asterisk-java threads had not ended when the session did. */
+    private final List<AmiConnection> retired = new ArrayList<>();
 
     private final AtomicLong events = new AtomicLong();
     private final AtomicLong emitted = new AtomicLong();
@@ -286,9 +288,19 @@ public final class AmiEndpointSource implements EndpointEventSource {
             if (t != Thread.currentThread()) {
                 t.join(waitMs);
             }
+            List<AmiConnection> all;
+            synchronized (retired) {
+                all = new ArrayList<>(retired);
+                retired.clear();
+            }
             AmiConnection c = connection;
-            if (c != null && c.readerThread() != Thread.currentThread()) {
-                c.awaitThreads(waitMs, true);
+            if (c != null) {
+                all.add(c);
+            }
+            for (AmiConnection r : all) {
+                if (r.readerThread() != Thread.currentThread()) {
+                    r.awaitThreads(waitMs, true);
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -318,10 +330,10 @@ public final class AmiEndpointSource implements EndpointEventSource {
             }
             first = false;
             AmiConnection c = null;
-            boolean resynced = false;
+            resyncedThisSession = false;
             try {
                 c = login();
-                resynced = session(c);
+                session(c);
             } catch (AuthenticationFailedException e) {
                 authFailures.incrementAndGet();
                 connectFailures.incrementAndGet();
@@ -356,7 +368,8 @@ public final class AmiEndpointSource implements EndpointEventSource {
                 // also a login that failed: its reader thread ran and must be waited for
                 endSession(c != null ? c : connection);
             }
-            if (resynced) {
+            if (resyncedThisSession) {
+                // the link worked: start the backoff afresh
                 delayNanos = config.reconnectDelayMin().toNanos();
             }
             if (closed.get()) {
@@ -378,6 +391,7 @@ public final class AmiEndpointSource implements EndpointEventSource {
     }
 
     private int failuresLogged;
+    private boolean resyncedThisSession;
 
     private void logFailure(String format, Object... args) {
         if (failuresLogged++ < 3) {
@@ -416,7 +430,7 @@ public final class AmiEndpointSource implements EndpointEventSource {
     }
 
     /** Runs one connection: snapshot, then events until the link is lost or the source closes. */
-    private boolean session(AmiConnection c) throws InterruptedException {
+    private void session(AmiConnection c) throws InterruptedException {
         int gen = generation;
         long now = System.nanoTime();
         nextPingNanos = now;
@@ -465,7 +479,6 @@ public final class AmiEndpointSource implements EndpointEventSource {
                 readEndpoints(c, Origin.POLL, null);
             }
         }
-        return true;
     }
 
     private long nextDeadline() {
@@ -503,7 +516,10 @@ public final class AmiEndpointSource implements EndpointEventSource {
         }
         try {
             if (!c.awaitThreads(2000, closed.get())) {
-                log.debug("{}: asterisk-java's reader of the old connection is still running", name);
+                synchronized (retired) {
+                    retired.removeIf(r -> !r.hasLiveThreads());
+                    retired.add(c); // close() ends its threads
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -787,6 +803,7 @@ public final class AmiEndpointSource implements EndpointEventSource {
         emitNode(new NodeChange(NodeStatus.UP, startedAt, Optional.empty()), asteriskClock.now());
         snapshots.incrementAndGet();
         up = true;
+        resyncedThisSession = true;
         log.info(
                 "{}: resynchronised with {}:{} ({} contacts){}",
                 name,

@@ -143,6 +143,45 @@ class AmiRobustnessTest {
     }
 
     @Test
+    void aFullEventQueueIsCountedAndRepairedByAResync() throws Exception {
+        FakeAsterisk pbx = pbx(AsteriskVersion.ASTERISK_22);
+        InMemoryEndpointRegistry registry = InMemoryEndpointRegistry.create();
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean blocking = new java.util.concurrent.atomic.AtomicBoolean();
+        AmiEndpointSource source = AmiEndpointSource.create(SourceHarness.fastConfig(pbx, "astregpass")
+                .eventQueueCapacity(16)
+                .keepaliveInterval(Duration.ofSeconds(5))
+                .readTimeout(Duration.ofSeconds(20))
+                .build());
+        try (pbx;
+                source) {
+            source.start(e -> {
+                registry.apply(e);
+                if (e.origin() == Origin.AMI && blocking.compareAndSet(true, false)) {
+                    try {
+                        release.await(); // a slow receiver holds the source's thread
+                    } catch (InterruptedException ie) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            });
+            await("connected", source::isConnected);
+            blocking.set(true);
+            for (int i = 1; i <= 10; i++) {
+                pbx.register(String.valueOf(1000 + i), Registration.from("127.0.0.1", 6000 + i));
+            }
+            await("events dropped", () -> source.counters().get("dropped") > 0);
+            long snapshots = source.counters().get("snapshots");
+            release.countDown();
+            await("resync", () -> source.counters().get("snapshots") > snapshots);
+            for (int i = 1; i <= 10; i++) {
+                EndpointId ep = EndpointId.pjsip(String.valueOf(1000 + i));
+                await(ep + " located", () -> registry.locate(ep).isPresent());
+            }
+        }
+    }
+
+    @Test
     void junkIsCountedAndNeverStopsTheSource() {
         try (SourceHarness h = new SourceHarness(pbx(AsteriskVersion.ASTERISK_22), b -> b.eventMask("system,call,user"))
                 .start()

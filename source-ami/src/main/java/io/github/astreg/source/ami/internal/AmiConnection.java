@@ -64,6 +64,20 @@ public final class AmiConnection extends ManagerConnectionImpl {
         return !pump.isAlive();
     }
 
+    /** Whether this connection's reader or event pump may still be running. */
+    public boolean hasLiveThreads() {
+        Thread reader = readerThread;
+        if (reader == null) {
+            return false;
+        }
+        if (reader.isAlive()) {
+            return true;
+        }
+        String pumpName = reader.getName() + ":AsyncEventPump";
+        return Thread.getAllStackTraces().keySet().stream()
+                .anyMatch(t -> t.getName().equals(pumpName) && t.isAlive());
+    }
+
     @Override
     protected SocketConnectionFacade createSocket() throws IOException {
         return new CountingSocket(super.createSocket());
