@@ -58,7 +58,8 @@ import redis.clients.jedis.util.JedisClusterCRC16;
  * (R3, strictly newer wins, removals kept as tombstones for {@code tombstoneRetention}), location
  * recomputed (R2 without node staleness, which readers apply), contact and key TTLs (R4), and a
  * PUBLISH of the change's {@link EventJson} on {@code <prefix>events} when it was applied. A batch
- * is one pipeline (one round trip, or one per master in Cluster). A batch is not a transaction, but
+ * is one pipeline (one round trip, or one per master in Cluster) and one script call carries up to
+ * 64 changes (in Cluster, of one slot), each applied atomically. A batch is not a transaction, but
  * every change is idempotent, so a batch that failed half way is simply written again by the
  * pipeline's retry.
  *
