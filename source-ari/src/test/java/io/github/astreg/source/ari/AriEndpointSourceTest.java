@@ -278,6 +278,19 @@ class AriEndpointSourceTest {
     }
 
     @Test
+    void asterisk23AndAri11AreReadWithTheNearestKnownModels() {
+        ari.apiVersion = "11.0.0";
+        start(config().build());
+        poll(WAIT, "UP", () -> source.isConnected());
+        ari.send(Transcripts.lines("ari-events.jsonl").get(5));
+        poll(
+                WAIT,
+                "live device state",
+                () -> events.stream().anyMatch(e -> e.origin() == Origin.ARI && e.change() instanceof DeviceChange));
+        assertThat(source.counters().get("malformed")).isZero();
+    }
+
+    @Test
     void nodeIdentityFallsBackToTheEntityId() {
         ari.systemName = "";
         start(config().build());
