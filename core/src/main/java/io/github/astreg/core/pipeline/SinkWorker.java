@@ -11,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -230,11 +229,18 @@ final class SinkWorker {
         return d.compareTo(config.retryMaxBackoff()) > 0 ? config.retryMaxBackoff() : d;
     }
 
+    /**
+     * Waits out a backoff. New changes signal the same condition; they must not cut the wait short,
+     * or a steady stream during an outage turns the backoff into one failed write per burst.
+     * Only close() ends it early.
+     */
     private void sleep(Duration d) {
+        long deadline = System.nanoTime() + d.toNanos();
         lock.lock();
         try {
-            if (!closing) {
-                changed.await(d.toNanos(), TimeUnit.NANOSECONDS);
+            long left;
+            while (!closing && (left = deadline - System.nanoTime()) > 0) {
+                changed.awaitNanos(left);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
