@@ -384,7 +384,8 @@ class AriEndpointSourceTest {
             poll(WAIT, "request hanging", () -> !accepted.isEmpty());
             long t0 = System.nanoTime();
             source.close();
-            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
+            // well under the 60 s request timeout; not a speed check (this machine may be loaded)
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(30));
             poll(
                     WAIT,
                     () -> "threads left: " + sourceThreads(),
