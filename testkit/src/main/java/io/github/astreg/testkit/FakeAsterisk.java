@@ -289,6 +289,21 @@ public final class FakeAsterisk implements AutoCloseable {
     }
 
     /**
+     * {@code core stop now}: AMI {@code Shutdown} (Restart: False) reaches every client, then all
+     * connections close and the ports refuse connections until {@link #start()}, which boots the
+     * node with a new startup time (registrations kept, unqualified, as after a restart).
+     */
+    public synchronized void shutdown() {
+        if (!model.isUp()) {
+            return;
+        }
+        model.shutdown(false);
+        model.markUp(false);
+        ami.drainAndStop(2000);
+        ari.drainAndStop(2000);
+    }
+
+    /**
      * {@code core restart now}: AMI Shutdown (Restart: True), connections close, the node boots
      * again on the same ports with a new startup time. Registrations persist but stay unqualified
      * (device UNAVAILABLE) until {@link #qualify(String, Duration)}.

@@ -175,6 +175,27 @@ class ScenarioAndFaultTest {
     }
 
     @Test
+    void shutdownThenStart() throws Exception {
+        int port = pbx.amiPort();
+        AmiTestClient c = new AmiTestClient(port);
+        c.login("astreg", "astregpass", "system");
+        c.drain(QUIET);
+        pbx.shutdown();
+        PollUntil.poll(c::eof, Duration.ofSeconds(5));
+        assertThat(c.drain(QUIET))
+                .singleElement()
+                .satisfies(m -> assertThat(m).containsEntry("Event", "Shutdown").containsEntry("Restart", "False"));
+        assertThat(pbx.isUp()).isFalse();
+        assertThatThrownBy(() -> new Socket("127.0.0.1", port).close()).isInstanceOf(IOException.class);
+        pbx.start();
+        try (AmiTestClient d = new AmiTestClient(port)) {
+            d.login("astreg", "astregpass", "off");
+            assertThat(d.response(d.send("Ping"))).containsEntry("Ping", "Pong");
+        }
+        c.close();
+    }
+
+    @Test
     void dropAndStallAmi() throws Exception {
         AmiTestClient c = new AmiTestClient(pbx.amiPort());
         c.login("astreg", "astregpass", "on");

@@ -81,8 +81,7 @@ final class Transcript {
             "CoreStartupTime",
             "CoreReloadDate",
             "CoreReloadTime",
-            "Duration",
-            "Restart");
+            "Duration");
 
     private Transcript() {}
 

@@ -119,9 +119,10 @@ class TranscriptFidelityTest {
             }
         }
 
-        /** A restart: the clients see the connections close and reconnect, as the recorders did. */
+        /** The lab's restart (core stop now, then start): the clients see the close and reconnect. */
         void restartAndReconnect() throws Exception {
-            pbx.restart();
+            pbx.shutdown();
+            pbx.start();
             PollUntil.poll(() -> ami().eof(), Duration.ofSeconds(5));
             connect();
         }
