@@ -81,6 +81,9 @@ public final class RedisEndpointRegistry implements EndpointRegistry, AutoClosea
     private final AtomicLong malformed = new AtomicLong();
     private final Object lifecycle = new Object();
     private volatile UnifiedJedis client;
+    /** Node ids of the node table at the last read: their heartbeat keys are checked up front. */
+    private volatile Set<NodeId> knownNodes = Set.of();
+
     private EventSubscriber subscriber;
     private boolean closed;
 
@@ -156,7 +159,7 @@ public final class RedisEndpointRegistry implements EndpointRegistry, AutoClosea
     @Override
     public List<NodeRecord> nodes() {
         Instant now = clock.instant();
-        Nodes nodes = retryOnce("nodes", () -> nodes(client().hgetAll(keys.nodes()), null));
+        Nodes nodes = retryOnce("nodes", () -> nodes(client().hgetAll(keys.nodes()), null, Map.of()));
         List<NodeRecord> out = new ArrayList<>();
         for (Map.Entry<NodeId, NodeInfo> e : nodes.byId.entrySet()) {
             NodeInfo n = e.getValue();
@@ -237,20 +240,33 @@ public final class RedisEndpointRegistry implements EndpointRegistry, AutoClosea
     }
 
     private Snapshot readOnce(EndpointId endpoint) {
+        // the heartbeat keys of the nodes seen last time are checked in the same round trip; only a
+        // node new to this reader costs a second one. Values are always read fresh.
+        List<NodeId> guess = List.copyOf(knownNodes);
         Response<Map<String, String>> ep;
         Response<Map<String, String>> nodeTable;
+        Map<NodeId, Response<Boolean>> exists = new HashMap<>();
         try (AbstractPipeline p = client().pipelined()) {
             ep = p.hgetAll(keys.endpoint(endpoint));
             nodeTable = p.hgetAll(keys.nodes());
+            for (NodeId id : guess) {
+                exists.put(id, p.exists(keys.node(id)));
+            }
             p.sync();
         }
         Map<NodeId, NodeFields> fields = parse(endpoint, ep.get());
-        Nodes nodes = nodes(nodeTable.get(), fields.keySet());
+        Map<NodeId, Boolean> known = new HashMap<>();
+        exists.forEach((id, r) -> known.put(id, Boolean.TRUE.equals(r.get())));
+        Nodes nodes = nodes(nodeTable.get(), fields.keySet(), known);
         return new Snapshot(endpoint, fields, nodes);
     }
 
-    /** Parses the node table; checks the heartbeat keys of {@code only} (all when null). */
-    private Nodes nodes(Map<String, String> raw, Set<NodeId> only) {
+    /**
+     * Parses the node table, keeping {@code only} (all when null); checks the heartbeat keys not
+     * already in {@code exists}. Remembers every node of the table for the next read.
+     */
+    private Nodes nodes(Map<String, String> raw, Set<NodeId> only, Map<NodeId, Boolean> exists) {
+        Set<NodeId> all = new HashSet<>();
         Map<NodeId, NodeInfo> byId = new TreeMap<>();
         for (Map.Entry<String, String> e : raw.entrySet()) {
             NodeId id;
@@ -260,6 +276,7 @@ public final class RedisEndpointRegistry implements EndpointRegistry, AutoClosea
                 malformed("node table", e.getKey(), ex);
                 continue;
             }
+            all.add(id);
             if (only != null && !only.contains(id)) {
                 continue;
             }
@@ -274,9 +291,16 @@ public final class RedisEndpointRegistry implements EndpointRegistry, AutoClosea
                 malformed("node table field " + e.getKey(), e.getValue(), ex);
             }
         }
+        knownNodes = Set.copyOf(all);
         Set<NodeId> alive = new HashSet<>();
-        if (!byId.isEmpty()) {
-            List<NodeId> ids = new ArrayList<>(byId.keySet());
+        exists.forEach((id, present) -> {
+            if (present) {
+                alive.add(id);
+            }
+        });
+        List<NodeId> ids =
+                byId.keySet().stream().filter(id -> !exists.containsKey(id)).toList();
+        if (!ids.isEmpty()) {
             List<Response<Boolean>> rs = new ArrayList<>(ids.size());
             try (AbstractPipeline p = client().pipelined()) {
                 for (NodeId id : ids) {
