@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
- * PostgreSQL and Redis both become unavailable for 20 s while a steady stream of phone activity
+ * PostgreSQL and Redis both become unavailable for 15 s while a steady stream of phone activity
  * flows from a fake Asterisk through the AMI source and the pipeline: PostgreSQL refuses new
  * connections and has this test's backends terminated every 200 ms (the shared server keeps running);
  * a private Redis is killed (SIGKILL, no persistence: its data is lost) and started again empty.
@@ -33,13 +33,13 @@ import org.junit.jupiter.api.Test;
  * pending changes stayed bounded by the number of keys, not by the number of events.
  */
 class StoreOutageIT {
-    private static final Duration OUTAGE = Duration.ofSeconds(20);
+    private static final Duration OUTAGE = Duration.ofSeconds(15);
     private static final Duration CONVERGE = Duration.ofSeconds(45);
     /** 10 phones × (3 contact URIs + endpoint state + device state) + 1 node. */
     private static final int KEY_BOUND = 10 * 5 + 1;
 
     @Test
-    void bothStoresDownForTwentySecondsThenEqualTheRegistry() throws Exception {
+    void bothStoresDownForFifteenSecondsThenEqualTheRegistry() throws Exception {
         String tag = Services.uniquePrefix("outage");
         Services.OutageDataSource pg = new Services.OutageDataSource(Services.postgres(tag));
         try (Services.RedisProcess redis = Services.RedisProcess.start();
@@ -133,7 +133,7 @@ class StoreOutageIT {
                     redis.launch();
                     outageMillis = (System.nanoTime() - t0) / 1_000_000;
                     assertThat(failuresDuring).as("both sinks were failing").isPositive();
-                    Poll.sleep(2_000); // the stream goes on after recovery
+                    Poll.sleep(1_000); // the stream goes on after recovery
                 }
                 long recoveredAt = System.nanoTime();
                 long receivedDuring = pipeline.metrics().received() - receivedAtStart;
