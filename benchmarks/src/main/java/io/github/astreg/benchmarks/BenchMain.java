@@ -26,6 +26,10 @@ public final class BenchMain {
     private BenchMain() {}
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("load")) {
+            System.exit(io.github.astreg.benchmarks.load.LoadHarness.run(Arrays.copyOfRange(args, 1, args.length)));
+            return;
+        }
         if (args.length > 0 && args[0].equals("jmh")) {
             args = Arrays.copyOfRange(args, 1, args.length);
         }

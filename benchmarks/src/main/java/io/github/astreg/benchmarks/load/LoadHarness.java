@@ -1,0 +1,476 @@
+package io.github.astreg.benchmarks.load;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.github.astreg.benchmarks.store.BenchStores;
+import io.github.astreg.core.model.ContactChange;
+import io.github.astreg.core.model.ContactStatus;
+import io.github.astreg.core.model.EndpointStateEvent;
+import io.github.astreg.core.pipeline.Pipeline;
+import io.github.astreg.core.pipeline.PipelineConfig;
+import io.github.astreg.core.pipeline.PipelineMetrics;
+import io.github.astreg.core.pipeline.SinkMetrics;
+import io.github.astreg.core.registry.InMemoryEndpointRegistry;
+import io.github.astreg.core.registry.RegistryListener;
+import io.github.astreg.core.spi.EndpointEventSource;
+import io.github.astreg.sink.jdbc.JdbcEndpointSink;
+import io.github.astreg.sink.jdbc.JdbcSinkConfig;
+import io.github.astreg.sink.redis.RedisEndpointRegistry;
+import io.github.astreg.sink.redis.RedisEndpointSink;
+import io.github.astreg.sink.redis.RedisSinkConfig;
+import io.github.astreg.source.ami.AmiEndpointSource;
+import io.github.astreg.source.ami.AmiSourceConfig;
+import io.github.astreg.source.ari.AriEndpointSource;
+import io.github.astreg.source.ari.AriSourceConfig;
+import io.github.astreg.testkit.FakeAsterisk;
+import java.lang.management.ManagementFactory;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import redis.clients.jedis.UnifiedJedis;
+
+/**
+ * The end-to-end load harness: {@code java -jar benchmarks/target/benchmarks.jar load --help}.
+ *
+ * <ol>
+ *   <li>Starts {@code nodes} {@link FakeAsterisk} nodes with {@code phones} registered phones each,
+ *       and measures the heap they use.
+ *   <li>Cold start: starts one {@link Pipeline} with an {@link AriEndpointSource} for the first
+ *       {@code ariNodes} nodes and an {@link AmiEndpointSource} for the others, a
+ *       {@link JdbcEndpointSink} on PostgreSQL and a {@link RedisEndpointSink} on Redis, and measures
+ *       the time until every phone's contact is in each store (PostgreSQL: rows counted with SQL;
+ *       Redis: the applied changes seen on the {@code events} channel) and the heap astreg added,
+ *       per 10 000 endpoints.
+ *   <li>Load: drives the fakes with {@link TrafficGenerator} at {@code rate} observations/s for
+ *       {@code duration} seconds while {@link LatencyProbes} measure, per store, the time from the
+ *       fake sending an event to the change being visible there.
+ * </ol>
+ *
+ * <p>Everything is on loopback and bounded in time: a watchdog ends the process after the cold-start
+ * timeout plus the duration plus two minutes. Tables and keys are removed at the end, also on failure.
+ */
+public final class LoadHarness {
+    private LoadHarness() {}
+
+    /** Runs the harness; returns the process exit code. */
+    public static int run(String[] args) throws Exception {
+        LoadOptions o;
+        try {
+            o = LoadOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            return args.length > 0 && (args[0].equals("--help") || args[0].equals("-h")) ? 0 : 2;
+        }
+        watchdog(Duration.ofSeconds(o.coldStartTimeoutSeconds() + o.durationSeconds() + 120L));
+        return new Run(o).execute();
+    }
+
+    private static void watchdog(Duration budget) {
+        Thread t = new Thread(
+                () -> {
+                    try {
+                        Thread.sleep(budget.toMillis());
+                        System.err.println("load harness: still running after " + budget + "; giving up");
+                        System.exit(3);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                },
+                "astreg-bench-watchdog");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    static long usedHeapAfterGc() throws InterruptedException {
+        long used = Long.MAX_VALUE;
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(200);
+            used = Math.min(
+                    used,
+                    ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+        }
+        return used;
+    }
+
+    private static final class Run {
+        private final LoadOptions o;
+        private final List<AutoCloseable> cleanup = new ArrayList<>();
+        private final Map<String, String> report = new LinkedHashMap<>();
+        private HikariDataSource dataSource;
+        private String tablePrefix;
+        private UnifiedJedis redis;
+        private String keyPrefix;
+
+        Run(LoadOptions o) {
+            this.o = o;
+        }
+
+        int execute() throws Exception {
+            Thread hook = new Thread(this::removeData, "astreg-bench-cleanup");
+            Runtime.getRuntime().addShutdownHook(hook);
+            try {
+                return measure();
+            } finally {
+                closeAll();
+                removeData();
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException ignored) {
+                    // shutting down already
+                }
+            }
+        }
+
+        private int measure() throws Exception {
+            int total = o.totalPhones();
+            // ARI has no contact list: phones registered before the collector connected are known to
+            // an ARI source only as endpoints (state, device state) until Asterisk reports a change
+            int amiPhones = (o.nodes() - o.ariNodes()) * o.phonesPerNode();
+            System.out.printf(Locale.ROOT, "load harness: %s (%d phones)%n", o.toArgs(), total);
+            long heapBefore = usedHeapAfterGc();
+            long t = System.nanoTime();
+            FakeNodes fakes = new FakeNodes(o.nodes(), o.phonesPerNode());
+            cleanup.add(fakes);
+            fakes.registerAll();
+            System.out.printf(Locale.ROOT, "fakes up and %d phones registered in %.1f s%n", total, secs(t));
+            long heapFakes = usedHeapAfterGc();
+
+            InMemoryEndpointRegistry registry = InMemoryEndpointRegistry.create();
+            Coverage inRegistry = new Coverage();
+            registry.subscribe(inRegistry);
+            LatencyProbes probes = new LatencyProbes(fakes.nodes, Math.min(50, o.phonesPerNode() / 10), o.ariNodes());
+            registry.subscribe(probes.listener("registry"));
+
+            Pipeline.Builder pb = Pipeline.builder(registry)
+                    .config(PipelineConfig.builder().collectorId("bench").build());
+            List<EndpointEventSource> sources = new ArrayList<>();
+            for (int n = 0; n < fakes.nodes.size(); n++) {
+                FakeAsterisk pbx = fakes.nodes.get(n);
+                EndpointEventSource s = n < o.ariNodes()
+                        ? AriEndpointSource.builder(
+                                        AriSourceConfig.builder(pbx.ariUrl(), pbx.ariUser(), FakeNodes.SECRET)
+                                                .application("astreg")
+                                                .nodeId(pbx.node())
+                                                .build())
+                                .build()
+                        : AmiEndpointSource.create(AmiSourceConfig.builder("127.0.0.1", pbx.amiUser(), FakeNodes.SECRET)
+                                .port(pbx.amiPort())
+                                .nodeId(pbx.node())
+                                .build());
+                sources.add(s);
+                pb.source(s);
+            }
+            JdbcEndpointSink jdbc = null;
+            if (!o.jdbcUrl().isEmpty()) {
+                dataSource = BenchStores.pool(o.jdbcUrl(), "astreg-bench-load", 4);
+                tablePrefix = BenchStores.tablePrefix();
+                jdbc = JdbcEndpointSink.builder(
+                                dataSource,
+                                JdbcSinkConfig.builder()
+                                        .tablePrefix(tablePrefix)
+                                        .build())
+                        .build();
+                jdbc.registry().subscribe(probes.listener("postgresql"));
+                pb.sink(jdbc);
+            }
+            Coverage inRedis = new Coverage();
+            if (!o.redisUri().isEmpty()) {
+                redis = BenchStores.redis(o.redisUri());
+                keyPrefix = BenchStores.keyPrefix();
+                RedisSinkConfig rc = RedisSinkConfig.builder()
+                        .uri(o.redisUri())
+                        .keyPrefix(keyPrefix)
+                        .build();
+                RedisEndpointRegistry reader = RedisEndpointRegistry.builder(rc).build();
+                cleanup.add(reader);
+                reader.subscribe(inRedis);
+                reader.subscribe(probes.listener("redis"));
+                pb.sink(RedisEndpointSink.builder(rc).build());
+            }
+            Pipeline pipeline = pb.build();
+            cleanup.add(0, pipeline);
+
+            // ---- cold start
+            long coldStart = System.nanoTime();
+            pipeline.start();
+            Map<String, Double> done = new LinkedHashMap<>();
+            long deadline =
+                    coldStart + Duration.ofSeconds(o.coldStartTimeoutSeconds()).toNanos();
+            while (System.nanoTime() < deadline) {
+                if (!done.containsKey("registry") && inRegistry.holds(amiPhones, total)) {
+                    done.put("registry", secs(coldStart));
+                }
+                if (!done.containsKey("sources") && sources.stream().allMatch(EndpointEventSource::isConnected)) {
+                    done.put("sources", secs(coldStart));
+                }
+                if (jdbc != null && !done.containsKey("postgresql") && postgresComplete(amiPhones, total)) {
+                    done.put("postgresql", secs(coldStart));
+                }
+                if (redis != null && !done.containsKey("redis") && inRedis.holds(amiPhones, total)) {
+                    done.put("redis", secs(coldStart));
+                }
+                if (done.size() == 2 + (jdbc != null ? 1 : 0) + (redis != null ? 1 : 0)) {
+                    break;
+                }
+                Thread.sleep(50);
+            }
+            pipeline.awaitFlushed(Duration.ofSeconds(30));
+            long heapAstreg = usedHeapAfterGc();
+            double perTenK = (heapAstreg - heapFakes) / (total / 10_000.0) / (1024 * 1024);
+            System.out.println();
+            System.out.println("## Cold start (" + o.nodes() + " nodes x " + o.phonesPerNode() + " phones = " + total
+                    + " endpoints; " + o.ariNodes() + " over ARI, " + (o.nodes() - o.ariNodes()) + " over AMI)");
+            System.out.println("  (every row = " + total + " endpoint rows with state and device state, and the "
+                    + amiPhones + " contacts of the AMI nodes: ARI lists no contacts)");
+            for (String what : List.of("sources", "registry", "postgresql", "redis")) {
+                if (what.equals("postgresql") && jdbc == null || what.equals("redis") && redis == null) {
+                    continue;
+                }
+                Double s = done.get(what);
+                System.out.printf(
+                        Locale.ROOT,
+                        "  %-34s %s%n",
+                        label(what),
+                        s == null
+                                ? "NOT reached within " + o.coldStartTimeoutSeconds() + " s"
+                                : String.format(Locale.ROOT, "%.2f s", s));
+            }
+            System.out.printf(
+                    Locale.ROOT,
+                    "  %-34s %.1f MB (fakes %.1f MB, JVM before fakes %.1f MB)%n",
+                    "heap used by astreg",
+                    (heapAstreg - heapFakes) / 1048576.0,
+                    (heapFakes - heapBefore) / 1048576.0,
+                    heapBefore / 1048576.0);
+            System.out.printf(Locale.ROOT, "  %-34s %.1f MB%n", "heap per 10 000 endpoints", perTenK);
+            if (jdbc != null) {
+                System.out.printf(Locale.ROOT, "  %-34s %s%n", "rows in PostgreSQL", postgresCounts());
+            }
+            System.out.println("  pipeline: " + summary(pipeline.metrics()));
+
+            if (o.skipLoad()) {
+                return done.size() == 2 + (jdbc != null ? 1 : 0) + (redis != null ? 1 : 0) ? 0 : 1;
+            }
+
+            // ---- load
+            probes.startCounting();
+            PipelineMetrics before = pipeline.metrics();
+            TrafficGenerator generator = new TrafficGenerator(
+                    fakes.nodes,
+                    o.phonesPerNode(),
+                    probes.probePhones(),
+                    () -> pipeline.metrics().received(),
+                    Math.max(1, o.rate() - o.probeRate() * 8.0));
+            Thread gen = new Thread(generator::run, "astreg-bench-traffic");
+            Thread probe = new Thread(() -> probes.run(o.probeRate()), "astreg-bench-probes");
+            AtomicLong maxPending = new AtomicLong();
+            long loadStart = System.nanoTime();
+            gen.start();
+            probe.start();
+            long loadEnd = loadStart + Duration.ofSeconds(o.durationSeconds()).toNanos();
+            while (System.nanoTime() < loadEnd) {
+                Thread.sleep(200);
+                for (SinkMetrics sm : pipeline.metrics().sinks()) {
+                    maxPending.accumulateAndGet(sm.pendingKeys(), Math::max);
+                }
+            }
+            generator.stop();
+            probes.stop();
+            gen.join(10_000);
+            probe.join(10_000);
+            double loadSeconds = secs(loadStart);
+            PipelineMetrics after = pipeline.metrics();
+            long flushStart = System.nanoTime();
+            boolean flushed = pipeline.awaitFlushed(Duration.ofSeconds(30));
+            double flushSeconds = secs(flushStart);
+            Thread.sleep(500); // the last pub/sub messages
+            System.out.println();
+            System.out.println("## Load (" + o.durationSeconds() + " s, target " + o.rate() + " observations/s)");
+            System.out.printf(
+                    Locale.ROOT,
+                    "  %-34s %.0f /s (%d in %.1f s)%n",
+                    "observations received",
+                    (after.received() - before.received()) / loadSeconds,
+                    after.received() - before.received(),
+                    loadSeconds);
+            System.out.printf(
+                    Locale.ROOT,
+                    "  %-34s %.0f /s%n",
+                    "changes applied (to each sink)",
+                    (after.applied() - before.applied()) / loadSeconds);
+            for (SinkMetrics sm : after.sinks()) {
+                SinkMetrics b = before.sinks().stream()
+                        .filter(x -> x.sink().equals(sm.sink()))
+                        .findFirst()
+                        .orElseThrow();
+                System.out.printf(
+                        Locale.ROOT,
+                        "  %-34s %.0f changes/s in %.0f batches/s, %d failures%n",
+                        "sink " + sm.sink() + " wrote",
+                        (sm.changesWritten() - b.changesWritten()) / loadSeconds,
+                        (sm.batchesWritten() - b.batchesWritten()) / loadSeconds,
+                        sm.failures() - b.failures());
+            }
+            System.out.printf(
+                    Locale.ROOT,
+                    "  %-34s %d keys; %s %.2f s after the load stopped%n",
+                    "largest sink backlog",
+                    maxPending.get(),
+                    flushed ? "drained in" : "NOT drained within",
+                    flushSeconds);
+            System.out.printf(
+                    Locale.ROOT,
+                    "  %-34s %d actions (%d failed), %d probes%n",
+                    "generator",
+                    generator.actions.get(),
+                    generator.failures.get(),
+                    probes.sent());
+            for (String store : probes.stores()) {
+                System.out.printf(
+                        Locale.ROOT,
+                        "  %-34s %s%s%n",
+                        "latency fake -> " + store,
+                        probes.latencies(store).summary(),
+                        probes.missing(store) > 0 ? ", " + probes.missing(store) + " probes never seen" : "");
+                for (String protocol : List.of("AMI", "ARI")) {
+                    Latencies l = probes.latencies(store + " via " + protocol);
+                    if (l.count() > 0) {
+                        System.out.printf(Locale.ROOT, "  %-34s %s%n", "    via " + protocol, l.summary());
+                    }
+                }
+            }
+            System.out.println("  pipeline: " + summary(after));
+            for (EndpointEventSource s : sources) {
+                System.out.println("  source " + s.name() + ": " + s.counters());
+            }
+            return 0;
+        }
+
+        private static String label(String what) {
+            return switch (what) {
+                case "sources" -> "every source connected (snapshot)";
+                case "registry" -> "every row in the registry";
+                case "postgresql" -> "every row in PostgreSQL";
+                default -> "every row in Redis";
+            };
+        }
+
+        private boolean postgresComplete(int contacts, int endpoints) throws SQLException {
+            try (Connection c = dataSource.getConnection();
+                    Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT (SELECT count(*) FROM " + tablePrefix
+                            + "contact WHERE status <> 'REMOVED'), (SELECT count(*) FROM " + tablePrefix
+                            + "endpoint)")) {
+                rs.next();
+                return rs.getLong(1) >= contacts && rs.getLong(2) >= endpoints;
+            } catch (SQLException e) {
+                return false; // tables not created yet
+            }
+        }
+
+        private String postgresCounts() throws SQLException {
+            try (Connection c = dataSource.getConnection();
+                    Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT (SELECT count(*) FROM " + tablePrefix
+                            + "contact WHERE status <> 'REMOVED'), (SELECT count(*) FROM " + tablePrefix
+                            + "endpoint), (SELECT count(*) FROM " + tablePrefix + "location)")) {
+                rs.next();
+                return rs.getLong(1) + " live contacts, " + rs.getLong(2) + " endpoints, " + rs.getLong(3)
+                        + " rows in the location view";
+            }
+        }
+
+        private static String summary(PipelineMetrics m) {
+            StringBuilder sb = new StringBuilder("received " + m.received() + ", applied " + m.applied());
+            for (SinkMetrics s : m.sinks()) {
+                sb.append("; ")
+                        .append(s.sink())
+                        .append(": written ")
+                        .append(s.changesWritten())
+                        .append(" in ")
+                        .append(s.batchesWritten())
+                        .append(" batches, pending ")
+                        .append(s.pendingKeys())
+                        .append(", failures ")
+                        .append(s.failures());
+                s.lastError().ifPresent(e -> sb.append(" (last: ").append(e).append(')'));
+            }
+            return sb.toString();
+        }
+
+        private void closeAll() {
+            for (AutoCloseable c : cleanup) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    System.err.println("close failed: " + e);
+                }
+            }
+            cleanup.clear();
+        }
+
+        private synchronized void removeData() {
+            if (dataSource != null && tablePrefix != null) {
+                try {
+                    BenchStores.dropTables(dataSource, tablePrefix);
+                } catch (SQLException | RuntimeException e) {
+                    System.err.println("could not drop tables " + tablePrefix + "*: " + e);
+                }
+                dataSource.close();
+                dataSource = null;
+            }
+            if (redis != null && keyPrefix != null) {
+                try {
+                    BenchStores.deleteKeys(redis, keyPrefix);
+                } catch (RuntimeException e) {
+                    System.err.println("could not delete keys " + keyPrefix + "*: " + e);
+                }
+                redis.close();
+                redis = null;
+            }
+        }
+
+        private static double secs(long since) {
+            return (System.nanoTime() - since) / 1e9;
+        }
+    }
+
+    /**
+     * What a store (or the registry) holds so far, from the changes it reports: distinct live
+     * contacts (by node, endpoint and URI) and distinct (node, endpoint) pairs with an endpoint or
+     * device state.
+     */
+    static final class Coverage implements RegistryListener {
+        private final Set<String> live = ConcurrentHashMap.newKeySet();
+        private final Set<String> endpoints = ConcurrentHashMap.newKeySet();
+
+        @Override
+        public void onChange(EndpointStateEvent change) {
+            if (change.change() instanceof ContactChange c) {
+                String key = change.node().value() + '|' + c.endpoint() + '|' + c.uri();
+                if (c.status() == ContactStatus.REMOVED) {
+                    live.remove(key);
+                } else {
+                    live.add(key);
+                }
+            } else if (change.endpoint().isPresent()) {
+                endpoints.add(change.node().value() + '|' + change.endpoint().get());
+            }
+        }
+
+        /** Whether it holds at least {@code contacts} live contacts and {@code endpointRows} endpoints. */
+        boolean holds(int contacts, int endpointRows) {
+            return live.size() >= contacts && endpoints.size() >= endpointRows;
+        }
+    }
+}

@@ -1,0 +1,132 @@
+package io.github.astreg.benchmarks.load;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Options of the end-to-end load harness; {@link #parse} reports every bad option at once.
+ *
+ * @param nodes fake Asterisk nodes
+ * @param phonesPerNode registered phones per node (each node has its own extensions)
+ * @param ariNodes how many of the nodes are watched over ARI (the others over AMI)
+ * @param rate target observations per second received by the pipeline during the load phase
+ * @param durationSeconds length of the load phase
+ * @param probeRate latency probes per second
+ * @param coldStartTimeoutSeconds give up waiting for the cold start after this long
+ * @param jdbcUrl PostgreSQL JDBC URL, or empty to run without the JDBC sink
+ * @param redisUri Redis URI, or empty to run without the Redis sink
+ * @param skipLoad measure the cold start and heap only
+ */
+public record LoadOptions(
+        int nodes,
+        int phonesPerNode,
+        int ariNodes,
+        int rate,
+        int durationSeconds,
+        int probeRate,
+        int coldStartTimeoutSeconds,
+        String jdbcUrl,
+        String redisUri,
+        boolean skipLoad) {
+
+    static final String USAGE = String.join(
+            "\n",
+            "usage: java -jar benchmarks.jar load [options]",
+            "  --nodes N             fake Asterisk nodes (default 4)",
+            "  --phones M            registered phones per node (default 2500)",
+            "  --ari-nodes K         nodes watched over ARI, the rest over AMI (default nodes/2)",
+            "  --rate R              target observations/s during the load phase (default 2000)",
+            "  --duration S          load phase length in seconds (default 30)",
+            "  --probe-rate P        latency probes per second (default 20)",
+            "  --cold-start-timeout S  give up on the cold start after S seconds (default 120)",
+            "  --jdbc URL            PostgreSQL JDBC URL (default jdbc:postgresql://127.0.0.1:5432/test?user=postgres"
+                    + "&reWriteBatchedInserts=true); 'none' disables the JDBC sink",
+            "  --redis URI           Redis URI (default redis://127.0.0.1:6379); 'none' disables the Redis sink",
+            "  --cold-start-only     measure cold start and heap, skip the load phase",
+            "Everything runs on loopback; tables (prefix bench_<hex>_) and keys (prefix astreg-bench-<uuid>:)",
+            "are removed at the end. Give the JVM enough heap for the fakes, e.g. -Xmx2g for 100 000 phones.");
+
+    public static LoadOptions parse(String[] args) {
+        int nodes = 4;
+        int phones = 2500;
+        Integer ari = null;
+        int rate = 2000;
+        int duration = 30;
+        int probeRate = 20;
+        int coldTimeout = 120;
+        String jdbc = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres&reWriteBatchedInserts=true";
+        String redis = "redis://127.0.0.1:6379";
+        boolean skipLoad = false;
+        List<String> errors = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--cold-start-only")) {
+                skipLoad = true;
+                continue;
+            }
+            if (a.equals("--help") || a.equals("-h")) {
+                throw new IllegalArgumentException(USAGE);
+            }
+            if (i + 1 >= args.length) {
+                errors.add(a + ": missing value");
+                break;
+            }
+            String v = args[++i];
+            switch (a) {
+                case "--nodes" -> nodes = number(errors, a, v, 1, 64);
+                case "--phones" -> phones = number(errors, a, v, 10, 1_000_000);
+                case "--ari-nodes" -> ari = number(errors, a, v, 0, 64);
+                case "--rate" -> rate = number(errors, a, v, 1, 10_000_000);
+                case "--duration" -> duration = number(errors, a, v, 1, 3600);
+                case "--probe-rate" -> probeRate = number(errors, a, v, 1, 1000);
+                case "--cold-start-timeout" -> coldTimeout = number(errors, a, v, 1, 3600);
+                case "--jdbc" -> jdbc = v.equalsIgnoreCase("none") ? "" : v;
+                case "--redis" -> redis = v.equalsIgnoreCase("none") ? "" : v;
+                default -> errors.add(a + ": unknown option");
+            }
+        }
+        int ariNodes = ari == null ? nodes / 2 : ari;
+        if (ariNodes > nodes) {
+            errors.add("--ari-nodes: must be at most --nodes (" + nodes + "), was " + ariNodes);
+        }
+        if (!errors.isEmpty()) {
+            throw new IllegalArgumentException(String.join("; ", errors) + "\n" + USAGE);
+        }
+        return new LoadOptions(nodes, phones, ariNodes, rate, duration, probeRate, coldTimeout, jdbc, redis, skipLoad);
+    }
+
+    private static int number(List<String> errors, String option, String value, int min, int max) {
+        try {
+            int n = Integer.parseInt(value.trim());
+            if (n < min || n > max) {
+                errors.add(String.format(Locale.ROOT, "%s: must be %d..%d, was %d", option, min, max, n));
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            errors.add(option + ": must be a number, was '" + value + "'");
+            return min;
+        }
+    }
+
+    /** Total registered phones over all nodes. */
+    public int totalPhones() {
+        return nodes * phonesPerNode;
+    }
+
+    /** The command-line form of these options (for the report). */
+    public String toArgs() {
+        return String.format(
+                Locale.ROOT,
+                "--nodes %d --phones %d --ari-nodes %d --rate %d --duration %d --probe-rate %d%s%s%s",
+                nodes,
+                phonesPerNode,
+                ariNodes,
+                rate,
+                durationSeconds,
+                probeRate,
+                jdbcUrl.isEmpty() ? " --jdbc none" : "",
+                redisUri.isEmpty() ? " --redis none" : "",
+                skipLoad ? " --cold-start-only" : "");
+    }
+}
