@@ -101,7 +101,7 @@ final class SinkWorker {
                 try {
                     sink.start();
                     started = true;
-                } catch (Exception e) {
+                } catch (Exception | LinkageError | AssertionError e) {
                     if (isClosing()) {
                         return;
                     }
@@ -119,7 +119,9 @@ final class SinkWorker {
                 sink.write(batch);
                 recordSuccess(batch.size());
                 backoff = config.retryInitialBackoff();
-            } catch (Exception e) {
+            } catch (Exception | LinkageError | AssertionError e) {
+                // a sink's defect (even a NoClassDefFoundError) must not kill the thread: it would
+                // leave the sink silently stalled for ever; retried like any failure
                 recordFailure("write of " + batch.size() + " changes", e);
                 requeue(batch);
                 if (isClosing()) {
@@ -208,7 +210,7 @@ final class SinkWorker {
         }
     }
 
-    private void recordFailure(String what, Exception e) {
+    private void recordFailure(String what, Throwable e) {
         lock.lock();
         try {
             failures++;
