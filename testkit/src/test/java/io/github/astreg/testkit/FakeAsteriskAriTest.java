@@ -47,6 +47,7 @@ class FakeAsteriskAriTest {
         assertThat(info.at("/system/entity_id").asText()).isEqualTo("02:00:00:00:00:01");
         assertThat(info.at("/status/startup_time").asText()).isEqualTo("2026-11-26T05:32:55.618+0000");
         assertThat(info.at("/config/name").asText()).isEqualTo("pbx1");
+        assertThat(ari.get("/ari/asterisk/ping").path("ping").asText()).isEqualTo("pong");
         JsonNode docs = ari.get("/ari/api-docs/resources.json");
         assertThat(docs.path("apiVersion").asText()).isEqualTo("10.0.0");
         assertThat(docs.path("basePath").asText()).isEqualTo("http://127.0.0.1:" + pbx.ariPort() + "/ari");

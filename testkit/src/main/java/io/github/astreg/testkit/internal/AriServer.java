@@ -516,6 +516,12 @@ public final class AriServer implements NodeModel.Listener, AutoCloseable {
         try {
             if (seg.length == 2 && seg[0].equals("asterisk") && seg[1].equals("info") && m.equals("GET")) {
                 body = info();
+            } else if (seg.length == 2 && seg[0].equals("asterisk") && seg[1].equals("ping") && m.equals("GET")) {
+                Map<String, Object> ping = new LinkedHashMap<>();
+                ping.put("asterisk_id", spec.entityId());
+                ping.put("ping", "pong");
+                ping.put("timestamp", AriTime.format(spec.clock().instant()));
+                body = ping;
             } else if (seg.length == 2 && seg[0].equals("api-docs") && seg[1].equals("resources.json")) {
                 body = resources();
             } else if (seg[0].equals("endpoints") && m.equals("GET") && seg.length <= 3) {
