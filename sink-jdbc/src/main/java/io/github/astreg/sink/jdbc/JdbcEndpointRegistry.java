@@ -76,6 +76,7 @@ public final class JdbcEndpointRegistry implements EndpointRegistry {
     /** Removes this registry from its sink's commit listeners; set while anyone subscribes. */
     private Runnable detach;
 
+    private final java.util.concurrent.atomic.AtomicLong malformedRows = new java.util.concurrent.atomic.AtomicLong();
     private volatile SqlDialect dialect;
 
     private JdbcEndpointRegistry(Builder b) {
@@ -105,7 +106,7 @@ public final class JdbcEndpointRegistry implements EndpointRegistry {
     public List<Location> locateAll(EndpointId endpoint) {
         Objects.requireNonNull(endpoint, "endpoint");
         Instant now = clock.instant();
-        String sql = "SELECT c.node, c.uri, c.host, c.port, c.rtt_us, c.registered_at,"
+        String sql = "SELECT c.node, c.uri, c.status, c.host, c.port, c.rtt_us, c.registered_at,"
                 + " n.status AS node_status, n.heartbeat_at AS node_heartbeat_at"
                 + " FROM " + tables.contact() + " c LEFT JOIN " + tables.node() + " n ON n.node = c.node"
                 + " WHERE c.endpoint = ? AND c.status NOT IN ('REMOVED', 'UNREACHABLE')"
@@ -120,13 +121,18 @@ public final class JdbcEndpointRegistry implements EndpointRegistry {
                 (rs, d) -> {
                     List<Candidate> candidates = new ArrayList<>();
                     while (rs.next()) {
-                        NodeId node = NodeId.of(rs.getString("node"));
-                        boolean stale =
-                                isStale(rs.getString("node_status"), d.getInstant(rs, "node_heartbeat_at"), now);
-                        Instant registeredAt = orEpoch(d.getInstant(rs, "registered_at"));
-                        Location location = new Location(
-                                node, rs.getString("uri"), address(rs), micros(rs, "rtt_us"), registeredAt);
-                        candidates.add(new Candidate(location, stale));
+                        try {
+                            NodeId node = NodeId.of(rs.getString("node"));
+                            ContactStatus.valueOf(rs.getString("status")); // a hand-edited status is skipped
+                            boolean stale =
+                                    isStale(rs.getString("node_status"), d.getInstant(rs, "node_heartbeat_at"), now);
+                            Instant registeredAt = orEpoch(d.getInstant(rs, "registered_at"));
+                            Location location = new Location(
+                                    node, rs.getString("uri"), address(rs), micros(rs, "rtt_us"), registeredAt);
+                            candidates.add(new Candidate(location, stale));
+                        } catch (IllegalArgumentException e) {
+                            malformed(e);
+                        }
                     }
                     candidates.sort(BEST_FIRST);
                     return candidates.stream().map(Candidate::location).toList();
@@ -150,75 +156,111 @@ public final class JdbcEndpointRegistry implements EndpointRegistry {
         SqlDialect d = dialect();
         TreeMap<NodeId, PresenceBuilder> nodes = new TreeMap<>();
         try (Connection c = dataSource.getConnection()) {
-            try (PreparedStatement ps = prepare(
-                    c,
-                    "SELECT c.node, c.uri, c.aor, c.host, c.port, c.user_agent,"
-                            + " c.status, c.rtt_us, c.jitter_us, c.expires_at, c.registered_at, c.observed_at,"
-                            + " n.status AS node_status, n.heartbeat_at AS node_heartbeat_at"
-                            + " FROM " + tables.contact() + " c LEFT JOIN " + tables.node() + " n ON n.node = c.node"
-                            + " WHERE c.endpoint = ?")) {
-                ps.setString(1, endpoint.toString());
-                try (ResultSet rs = ps.executeQuery()) {
+            // one snapshot for the three reads where the database offers it, so a heartbeat or a
+            // write landing in between cannot make one record disagree with itself
+            boolean autoCommit = c.getAutoCommit();
+            int isolation = c.getTransactionIsolation();
+            c.setAutoCommit(false);
+            if (d.dialect() != JdbcDialect.H2) {
+                c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            }
+            try {
+                java.util.Map<NodeId, Boolean> staleByNode = new java.util.HashMap<>();
+                try (PreparedStatement ps = prepare(c, "SELECT node, status, heartbeat_at FROM " + tables.node());
+                        ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        NodeId node = NodeId.of(rs.getString("node"));
-                        PresenceBuilder p = nodes.computeIfAbsent(node, k -> new PresenceBuilder());
-                        p.stale = isStale(rs.getString("node_status"), d.getInstant(rs, "node_heartbeat_at"), now);
-                        Instant observedAt = d.getInstant(rs, "observed_at");
-                        p.seen(observedAt);
-                        ContactStatus status = ContactStatus.valueOf(rs.getString("status"));
-                        if (status == ContactStatus.REMOVED) {
-                            continue;
+                        try {
+                            staleByNode.put(
+                                    NodeId.of(rs.getString("node")),
+                                    isStale(rs.getString("status"), d.getInstant(rs, "heartbeat_at"), now));
+                        } catch (IllegalArgumentException e) {
+                            malformed(e);
                         }
-                        Optional<Instant> expiresAt = Optional.ofNullable(d.getInstant(rs, "expires_at"));
-                        boolean liveIgnoringNode = status.isLive()
-                                && expiresAt.map(x -> x.isAfter(now)).orElse(true);
-                        p.contacts.add(new ContactRecord(
-                                node,
-                                rs.getString("uri"),
-                                status,
-                                Optional.ofNullable(rs.getString("aor")),
-                                address(rs),
-                                Optional.ofNullable(rs.getString("user_agent")),
-                                rtt(rs),
-                                expiresAt,
-                                orEpoch(d.getInstant(rs, "registered_at")),
-                                observedAt,
-                                liveIgnoringNode && !p.stale));
                     }
                 }
-            }
-            try (PreparedStatement ps = prepare(
-                    c,
-                    "SELECT e.node, e.endpoint_state, e.channels, e.observed_at,"
-                            + " e.device_state, e.device_observed_at,"
-                            + " n.status AS node_status, n.heartbeat_at AS node_heartbeat_at"
-                            + " FROM " + tables.endpoint() + " e LEFT JOIN " + tables.node() + " n ON n.node = e.node"
-                            + " WHERE e.endpoint = ?")) {
-                ps.setString(1, endpoint.toString());
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        NodeId node = NodeId.of(rs.getString("node"));
-                        PresenceBuilder p = nodes.computeIfAbsent(node, k -> new PresenceBuilder());
-                        p.stale = isStale(rs.getString("node_status"), d.getInstant(rs, "node_heartbeat_at"), now);
-                        String state = rs.getString("endpoint_state");
-                        Instant observedAt = d.getInstant(rs, "observed_at");
-                        if (state != null) {
-                            p.seen(observedAt);
-                            if (!state.equals(EndpointState.REMOVED.name())) {
-                                p.endpointState = EndpointState.valueOf(state);
-                                int channels = rs.getInt("channels");
-                                p.channels = rs.wasNull() ? OptionalInt.empty() : OptionalInt.of(channels);
+                try (PreparedStatement ps = prepare(
+                        c,
+                        "SELECT c.node, c.uri, c.aor, c.host, c.port, c.user_agent,"
+                                + " c.status, c.rtt_us, c.jitter_us, c.expires_at, c.registered_at, c.observed_at"
+                                + " FROM " + tables.contact() + " c WHERE c.endpoint = ?")) {
+                    ps.setString(1, endpoint.toString());
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            try {
+                                NodeId node = NodeId.of(rs.getString("node"));
+                                PresenceBuilder p = nodes.computeIfAbsent(node, k -> new PresenceBuilder());
+                                p.stale = staleByNode.getOrDefault(node, false);
+                                Instant observedAt = d.getInstant(rs, "observed_at");
+                                p.seen(observedAt);
+                                ContactStatus status = ContactStatus.valueOf(rs.getString("status"));
+                                if (status == ContactStatus.REMOVED) {
+                                    continue;
+                                }
+                                Optional<Instant> expiresAt = Optional.ofNullable(d.getInstant(rs, "expires_at"));
+                                boolean liveIgnoringNode = status.isLive()
+                                        && expiresAt.map(x -> x.isAfter(now)).orElse(true);
+                                p.contacts.add(new ContactRecord(
+                                        node,
+                                        rs.getString("uri"),
+                                        status,
+                                        Optional.ofNullable(rs.getString("aor")),
+                                        address(rs),
+                                        Optional.ofNullable(rs.getString("user_agent")),
+                                        rtt(rs),
+                                        expiresAt,
+                                        orEpoch(d.getInstant(rs, "registered_at")),
+                                        observedAt,
+                                        liveIgnoringNode && !p.stale));
+                            } catch (IllegalArgumentException e) {
+                                malformed(e);
                             }
                         }
-                        Instant deviceAt = d.getInstant(rs, "device_observed_at");
-                        if (deviceAt != null && deviceAt.isAfter(Instant.EPOCH)) {
-                            p.seen(deviceAt);
-                        }
-                        String device = rs.getString("device_state");
-                        if (device != null) {
-                            p.deviceState = DeviceState.valueOf(device);
+                    }
+                }
+                try (PreparedStatement ps = prepare(
+                        c,
+                        "SELECT e.node, e.endpoint_state, e.channels, e.observed_at,"
+                                + " e.device_state, e.device_observed_at"
+                                + " FROM " + tables.endpoint() + " e WHERE e.endpoint = ?")) {
+                    ps.setString(1, endpoint.toString());
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            try {
+                                NodeId node = NodeId.of(rs.getString("node"));
+                                PresenceBuilder p = nodes.computeIfAbsent(node, k -> new PresenceBuilder());
+                                p.stale = staleByNode.getOrDefault(node, false);
+                                String state = rs.getString("endpoint_state");
+                                Instant observedAt = d.getInstant(rs, "observed_at");
+                                if (state != null) {
+                                    p.seen(observedAt);
+                                    if (!state.equals(EndpointState.REMOVED.name())) {
+                                        p.endpointState = EndpointState.valueOf(state);
+                                        int channels = rs.getInt("channels");
+                                        p.channels = rs.wasNull() ? OptionalInt.empty() : OptionalInt.of(channels);
+                                    }
+                                }
+                                Instant deviceAt = d.getInstant(rs, "device_observed_at");
+                                if (deviceAt != null && deviceAt.isAfter(Instant.EPOCH)) {
+                                    p.seen(deviceAt);
+                                }
+                                String device = rs.getString("device_state");
+                                if (device != null) {
+                                    p.deviceState = DeviceState.valueOf(device);
+                                }
+                            } catch (IllegalArgumentException e) {
+                                malformed(e);
+                            }
                         }
                     }
+                }
+                c.commit();
+            } finally {
+                try {
+                    c.rollback();
+                    c.setAutoCommit(autoCommit);
+                    c.setTransactionIsolation(isolation);
+                } catch (SQLException e) {
+                    log.debug("jdbc registry: could not reset the connection: {}", JdbcErrors.describe(e));
                 }
             }
         } catch (SQLException e) {
@@ -317,27 +359,27 @@ public final class JdbcEndpointRegistry implements EndpointRegistry {
                     ps.setString(1, node.value());
                     ps.setString(2, node.value());
                 },
-                JdbcEndpointRegistry::endpointIds);
+                this::endpointIds);
     }
 
     @Override
     public List<EndpointId> endpoints() {
         String sql = "SELECT endpoint FROM " + tables.contact() + " WHERE status <> 'REMOVED'"
                 + " UNION SELECT endpoint FROM " + tables.endpoint() + " WHERE " + VISIBLE_ENDPOINT;
-        return query("endpoints", sql, (ps, d) -> {}, JdbcEndpointRegistry::endpointIds);
+        return query("endpoints", sql, (ps, d) -> {}, this::endpointIds);
     }
 
     private static final String VISIBLE_ENDPOINT =
             "((endpoint_state IS NOT NULL AND endpoint_state <> 'REMOVED') OR device_state IS NOT NULL)";
 
-    private static List<EndpointId> endpointIds(ResultSet rs, SqlDialect d) throws SQLException {
+    private List<EndpointId> endpointIds(ResultSet rs, SqlDialect d) throws SQLException {
         TreeSet<EndpointId> out = new TreeSet<>();
         while (rs.next()) {
-            String text = rs.getString(1);
             try {
+                String text = rs.getString(1);
                 out.add(EndpointId.parse(text));
             } catch (IllegalArgumentException e) {
-                log.warn("jdbc registry: skipping malformed endpoint row {}", e.getMessage());
+                malformed(e);
             }
         }
         return List.copyOf(out);
@@ -350,15 +392,19 @@ public final class JdbcEndpointRegistry implements EndpointRegistry {
         return query("nodes", sql, (ps, d) -> {}, (rs, d) -> {
             List<NodeRecord> out = new ArrayList<>();
             while (rs.next()) {
-                String status = rs.getString("status");
-                Instant heartbeat = d.getInstant(rs, "heartbeat_at");
-                out.add(new NodeRecord(
-                        NodeId.of(rs.getString("node")),
-                        NodeStatus.valueOf(status),
-                        Optional.ofNullable(d.getInstant(rs, "connected_since")),
-                        heartbeat,
-                        Optional.ofNullable(rs.getString("collector")),
-                        isStale(status, heartbeat, now)));
+                try {
+                    String status = rs.getString("status");
+                    Instant heartbeat = d.getInstant(rs, "heartbeat_at");
+                    out.add(new NodeRecord(
+                            NodeId.of(rs.getString("node")),
+                            NodeStatus.valueOf(status),
+                            Optional.ofNullable(d.getInstant(rs, "connected_since")),
+                            heartbeat,
+                            Optional.ofNullable(rs.getString("collector")),
+                            isStale(status, heartbeat, now)));
+                } catch (IllegalArgumentException e) {
+                    malformed(e);
+                }
             }
             out.sort(Comparator.comparing(NodeRecord::node));
             return out;
@@ -407,6 +453,31 @@ public final class JdbcEndpointRegistry implements EndpointRegistry {
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /**
+     * A row this registry cannot read (a value no astreg writer produces, such as a hand-edited
+     * status): skipped, counted, logged once at WARN and then at DEBUG.
+     */
+    private void malformed(IllegalArgumentException e) {
+        long n = malformedRows.incrementAndGet();
+        String message = String.valueOf(e.getMessage());
+        if (message.length() > 200) {
+            message = message.substring(0, 200) + "...";
+        }
+        if (n == 1) {
+            log.warn(
+                    "jdbc registry: skipping a malformed row of {}* ({}); further ones are logged at DEBUG",
+                    config.tablePrefix(),
+                    message);
+        } else {
+            log.debug("jdbc registry: skipping malformed row #{}: {}", n, message);
+        }
+    }
+
+    /** How many malformed rows reads have skipped so far. */
+    public long malformedRows() {
+        return malformedRows.get();
+    }
 
     /** R5: DOWN, or heartbeat at least staleAfter old; a node without row is not stale. */
     private boolean isStale(String status, Instant heartbeatAt, Instant now) {
