@@ -235,6 +235,9 @@ final class Transcript {
         while (names.hasNext()) {
             String k = names.next();
             JsonNode v = e.get(k);
+            if (k.startsWith("_")) {
+                continue; // the lab recorder's own annotations (_ws_app)
+            }
             switch (k) {
                 case "type":
                 case "timestamp":

@@ -436,6 +436,93 @@ class TranscriptFidelityTest {
         assertThat(diffs).as(String.join("\n", diffs)).isEmpty();
     }
 
+    /**
+     * ari-subscription-experiment.jsonl: four applications on one Asterisk 22 (endpoint:PJSIP,
+     * endpoint:PJSIP/1006, deviceState:, subscribeAll) watch register, call + hold, qualify failure
+     * and unregister of 1006. Each application must get exactly what it got on the real node.
+     */
+    @Test
+    void ariSubscriptionSemanticsMatchRecording() throws Exception {
+        Map<String, List<String>> apps = new LinkedHashMap<>();
+        apps.put("astreg_tech", List.of("endpoint:PJSIP"));
+        apps.put("astreg_ep", List.of("endpoint:PJSIP/1006"));
+        apps.put("astreg_dev", List.of("deviceState:"));
+        apps.put("astreg_all", List.of());
+        List<Action> segments = List.of(
+                reg("1006", 5071),
+                r -> {
+                    Call c = r.pbx.call("1006", "600");
+                    c.hold().unhold().hangup();
+                },
+                r -> r.pbx.unreachable("1006"),
+                unreg("1006"));
+        // the recording: "_lab_note" lines separate the segments; the first notes are the subscriptions
+        Map<String, List<List<String>>> recorded = new LinkedHashMap<>();
+        apps.keySet().forEach(a -> recorded.put(a, new ArrayList<>()));
+        int segment = -1;
+        for (JsonNode n : Transcript.parseJsonl(Transcript.resource("ari-subscription-experiment.jsonl"))) {
+            if (n.has("_lab_note")) {
+                String note = n.path("_lab_note").asText();
+                if (!note.startsWith("POST") && !note.startsWith("GET") && !note.equals("done")) {
+                    segment++;
+                    for (List<List<String>> l : recorded.values()) {
+                        l.add(new ArrayList<>());
+                    }
+                }
+                continue;
+            }
+            String app = n.path("application").asText();
+            if (segment >= 0
+                    && recorded.containsKey(app)
+                    && Transcript.ARI_TYPES.contains(n.path("type").asText())) {
+                recorded.get(app).get(segment).add(Transcript.reduceAri(n));
+            }
+        }
+        assertThat(segment + 1).isEqualTo(segments.size());
+        List<String> diffs = new ArrayList<>();
+        try (FakeAsterisk pbx = lab("pbx1", "02:00:00:00:00:01").build().start()) {
+            Replay r = new Replay(pbx, "pbx1", "ari-rest", apps);
+            try {
+                for (int i = 0; i < segments.size(); i++) {
+                    pbx.userEvent("LabStep", Map.of("Step", "segment-" + i));
+                    segments.get(i).run(r);
+                }
+                Thread.sleep(300);
+                for (String app : apps.keySet()) {
+                    List<JsonNode> mine = new ArrayList<>();
+                    for (AriTestClient a : r.aris.get(app)) {
+                        synchronized (a.raw) {
+                            for (String t : a.raw) {
+                                mine.add(Transcript.JSON.readTree(t));
+                            }
+                        }
+                    }
+                    Map<String, List<JsonNode>> bySegment = Transcript.ariSteps(mine);
+                    for (int i = 0; i < segments.size(); i++) {
+                        List<String> got = bySegment.getOrDefault("segment-" + i, List.of()).stream()
+                                .filter(n -> Transcript.ARI_TYPES.contains(
+                                        n.path("type").asText()))
+                                .map(Transcript::reduceAri)
+                                .collect(Collectors.toList());
+                        multiset(
+                                "segment " + i + " app " + app,
+                                got,
+                                recorded.get(app).get(i),
+                                diffs);
+                    }
+                }
+            } finally {
+                for (AmiTestClient c : r.amis) {
+                    c.close();
+                }
+                for (List<AriTestClient> l : r.aris.values()) {
+                    l.forEach(AriTestClient::close);
+                }
+            }
+        }
+        assertThat(diffs).as(String.join("\n", diffs)).isEmpty();
+    }
+
     // ------------------------------------------------------------------ the replay and the comparison
 
     List<String> replay(
