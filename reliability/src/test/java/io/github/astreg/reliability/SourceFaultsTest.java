@@ -135,6 +135,80 @@ class SourceFaultsTest {
     }
 
     /**
+     * Asterisk restarts ({@code core restart now}): the link drops, the node comes back with a new
+     * startup time, registrations return unqualified until the next qualify. The store follows the
+     * registry through every phase.
+     */
+    private static void asteriskRestart(String protocol, FakeAsterisk pbx, EndpointEventSource source)
+            throws Exception {
+        JdbcDataSource ds = h2();
+        InMemoryEndpointRegistry registry = InMemoryEndpointRegistry.create();
+        JdbcEndpointSink sink =
+                JdbcEndpointSink.builder(ds, JdbcSinkConfig.builder().build()).build();
+        List<EndpointId> endpoints = PhoneStream.endpoints();
+        try (Connection keep = ds.getConnection();
+                Pipeline pipeline = pipeline(registry, source, sink)) {
+            pipeline.start();
+            Poll.until(protocol + " source connected", WAIT, source::isConnected);
+            pbx.register("1005", Registration.from("127.0.0.1", 5065));
+            Poll.until(
+                    "1005 located in the store",
+                    WAIT,
+                    () -> sink.registry().locate(EndpointId.pjsip("1005")).isPresent());
+            long received = pipeline.metrics().received();
+            long t0 = System.nanoTime();
+            pbx.restart();
+            Poll.until(
+                    "reconnected after the restart, store equals registry",
+                    WAIT,
+                    () -> source.isConnected()
+                            && source.counters().getOrDefault("reconnects", 0L) >= 1
+                            && Views.of(sink.registry(), endpoints).equals(Views.of(registry, endpoints)),
+                    () -> source.counters() + "\nstore    " + Views.of(sink.registry(), endpoints) + "\nregistry "
+                            + Views.of(registry, endpoints));
+            long resyncMillis = (System.nanoTime() - t0) / 1_000_000;
+            pbx.qualify("1005", Duration.ofMillis(3));
+            Poll.until(
+                    "1005 reachable again in the store",
+                    WAIT,
+                    () -> Views.of(sink.registry(), endpoints).equals(Views.of(registry, endpoints))
+                            && Views.of(sink.registry(), endpoints)
+                                    .get("PJSIP/1005")
+                                    .contains("=REACHABLE"),
+                    () -> "store " + Views.of(sink.registry(), endpoints).get("PJSIP/1005") + " registry "
+                            + Views.of(registry, endpoints).get("PJSIP/1005"));
+            System.out.printf(
+                    "[reliability] %s: Asterisk restart: observations %d after it, changes written %d,"
+                            + " store equal to the registry %d ms after the restart, counters %s%n",
+                    protocol,
+                    pipeline.metrics().received() - received,
+                    pipeline.metrics().sinks().get(0).changesWritten(),
+                    resyncMillis,
+                    source.counters());
+            assertThat(sink.registry().locate(EndpointId.pjsip("1005"))).isPresent();
+        }
+    }
+
+    @Test
+    void asteriskRestartSeenThroughAmi() throws Exception {
+        try (FakeAsterisk pbx = FakeAsterisk.builder("fault4")
+                .systemName("fault4")
+                .timestampEvents(true)
+                .build()
+                .start()) {
+            asteriskRestart("AMI", pbx, ami(pbx));
+        }
+    }
+
+    @Test
+    void asteriskRestartSeenThroughAri() throws Exception {
+        try (FakeAsterisk pbx =
+                FakeAsterisk.builder("fault5").systemName("fault5").build().start()) {
+            asteriskRestart("ARI", pbx, ari(pbx));
+        }
+    }
+
+    /**
      * Asterisk answers the contact list with an error (a manager.conf user without the right
      * permission, a module not loaded): the source says so in the log, keeps the link and the live
      * events, and fills in the contact details once the action works again.
