@@ -19,6 +19,7 @@ import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -175,14 +176,17 @@ final class Services {
     static final class RedisProcess implements AutoCloseable {
         private final int port;
         private final Path dir;
+        private final List<String> extraArgs;
         private Process process;
 
-        private RedisProcess(int port) throws IOException {
+        private RedisProcess(int port, List<String> extraArgs) throws IOException {
             this.port = port;
+            this.extraArgs = extraArgs;
             this.dir = Files.createTempDirectory("astreg-rel-redis-");
         }
 
-        static RedisProcess start() throws Exception {
+        /** Starts a server; {@code extraArgs} are added to its command line (say, {@code --requirepass x}). */
+        static RedisProcess start(String... extraArgs) throws Exception {
             boolean ok;
             try {
                 Process p = new ProcessBuilder("redis-server", "--version")
@@ -197,7 +201,7 @@ final class Services {
             try (ServerSocket s = new ServerSocket(0)) {
                 port = s.getLocalPort();
             }
-            RedisProcess r = new RedisProcess(port);
+            RedisProcess r = new RedisProcess(port, List.of(extraArgs));
             r.launch();
             return r;
         }
@@ -208,20 +212,22 @@ final class Services {
 
         /** Starts the server (again, on the same port, empty) and waits until it accepts connections. */
         void launch() throws Exception {
-            process = new ProcessBuilder(
-                            "redis-server",
-                            "--port",
-                            Integer.toString(port),
-                            "--bind",
-                            "127.0.0.1",
-                            "--save",
-                            "",
-                            "--appendonly",
-                            "no",
-                            "--daemonize",
-                            "no",
-                            "--dir",
-                            dir.toString())
+            List<String> cmd = new ArrayList<>(List.of(
+                    "redis-server",
+                    "--port",
+                    Integer.toString(port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--daemonize",
+                    "no",
+                    "--dir",
+                    dir.toString()));
+            cmd.addAll(extraArgs);
+            process = new ProcessBuilder(cmd)
                     .redirectErrorStream(true)
                     .redirectOutput(new File(dir.toFile(), "redis.log"))
                     .start();
