@@ -111,7 +111,8 @@ import org.slf4j.LoggerFactory;
  * time. The listener is registered before login, so nothing between subscription and snapshot is
  * missed; the registry's "newer wins" rule (R3) resolves the overlap. On losing the link it emits
  * {@code DOWN} and reconnects with capped exponential backoff, also when the very first login fails.
- * A Ping every {@link AmiSourceConfig#keepaliveInterval()} (unanswered → link lost) and the socket
+ * A Ping after {@link AmiSourceConfig#keepaliveInterval()} without events (unanswered within the
+ * read timeout → link lost) and the socket
  * read timeout detect half-open connections.
  *
  * <p><b>Node id.</b> {@link AmiSourceConfig#nodeId()}, else the {@code SystemName} from CoreSettings;
@@ -150,6 +151,7 @@ public final class AmiEndpointSource implements EndpointEventSource {
     private volatile int generation;
     private volatile int lostGeneration = -1;
     private volatile boolean overflowed;
+    private volatile long lastEventNanos = System.nanoTime() - Long.MAX_VALUE / 2;
     private volatile AmiConnection connection;
     /** Connections whose asterisk-java threads had not ended when the session did. */
     private final List<AmiConnection> retired = new ArrayList<>();
@@ -462,7 +464,12 @@ public final class AmiEndpointSource implements EndpointEventSource {
                 continue;
             }
             if (now - nextPingNanos >= 0) {
-                ping(c);
+                if (now - lastEventNanos < config.keepaliveInterval().toNanos()) {
+                    // events are flowing: the link is alive, no Ping needed (the read timeout still guards it)
+                    nextPingNanos = now + config.keepaliveInterval().toNanos();
+                } else {
+                    ping(c);
+                }
             }
             if (now - nextLossCheckNanos >= 0) {
                 checkLoss(c.counter(), false);
@@ -704,10 +711,11 @@ public final class AmiEndpointSource implements EndpointEventSource {
         Instant sent = asteriskClock.localNow();
         ManagerResponse r;
         try {
-            r = c.sendAction(new PingAction(), config.keepaliveInterval().toMillis());
+            // the answer may queue behind a burst of events: allow the read timeout, not the interval
+            r = c.sendAction(new PingAction(), config.readTimeout().toMillis());
         } catch (TimeoutException e) {
-            throw new LinkLost("keepalive Ping unanswered within "
-                    + config.keepaliveInterval().toMillis() + " ms");
+            throw new LinkLost(
+                    "keepalive Ping unanswered within " + config.readTimeout().toMillis() + " ms");
         } catch (IOException | IllegalStateException e) {
             throw new LinkLost("keepalive Ping failed: " + AmiMapping.shorten(String.valueOf(e.getMessage())));
         }
@@ -1052,7 +1060,9 @@ public final class AmiEndpointSource implements EndpointEventSource {
             if (event instanceof DisconnectEvent) {
                 lostGeneration = gen;
             }
-            Inbound in = new Inbound(gen, event, System.nanoTime(), asteriskClock.localNow());
+            long nanos = System.nanoTime();
+            lastEventNanos = nanos;
+            Inbound in = new Inbound(gen, event, nanos, asteriskClock.localNow());
             if (!queue.offer(in)) {
                 dropped.incrementAndGet();
                 overflowed = true;

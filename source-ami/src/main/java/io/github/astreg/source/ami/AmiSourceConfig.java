@@ -35,8 +35,8 @@ import java.util.regex.Pattern;
  *       FullyBooted are {@code system}; DeviceStateChange is {@code call})</td></tr>
  *   <tr><td>connect timeout [connectTimeout]</td><td>5 s</td></tr>
  *   <tr><td>action timeout [actionTimeout]</td><td>30 s: the longest wait for one action and its list</td></tr>
- *   <tr><td>keepalive interval [keepaliveInterval]</td><td>5 s: a Ping is sent when the link was idle that long;
- *       an unanswered Ping drops the link</td></tr>
+ *   <tr><td>keepalive interval [keepaliveInterval]</td><td>5 s: a Ping is sent when no event arrived for that
+ *       long; a Ping unanswered within the read timeout drops the link</td></tr>
  *   <tr><td>read timeout [readTimeout]</td><td>15 s: a socket that delivers nothing for that long is dead
  *       (must exceed the keepalive interval)</td></tr>
  *   <tr><td>contact poll interval [contactPollInterval]</td><td>30 s: how often PJSIPShowContacts is read
