@@ -204,13 +204,19 @@ public final class LoadHarness {
             long coldStart = System.nanoTime();
             pipeline.start();
             Map<String, Double> done = new LinkedHashMap<>();
+            Map<String, Double> connectedAt = new LinkedHashMap<>();
             long deadline =
                     coldStart + Duration.ofSeconds(o.coldStartTimeoutSeconds()).toNanos();
             while (System.nanoTime() < deadline) {
                 if (!done.containsKey("registry") && inRegistry.holds(amiPhones, total)) {
                     done.put("registry", secs(coldStart));
                 }
-                if (!done.containsKey("sources") && sources.stream().allMatch(EndpointEventSource::isConnected)) {
+                for (EndpointEventSource src : sources) {
+                    if (!connectedAt.containsKey(src.name()) && src.isConnected()) {
+                        connectedAt.put(src.name(), secs(coldStart));
+                    }
+                }
+                if (!done.containsKey("sources") && connectedAt.size() == sources.size()) {
                     done.put("sources", secs(coldStart));
                 }
                 if (jdbc != null && !done.containsKey("postgresql") && postgresComplete(amiPhones, total)) {
@@ -245,6 +251,8 @@ public final class LoadHarness {
                                 ? "NOT reached within " + o.coldStartTimeoutSeconds() + " s"
                                 : String.format(Locale.ROOT, "%.2f s", s));
             }
+            connectedAt.forEach((name, secs) ->
+                    System.out.printf(Locale.ROOT, "  %-34s %.2f s%n", "    " + name + " snapshot done", secs));
             System.out.printf(
                     Locale.ROOT,
                     "  %-34s %.1f MB (fakes %.1f MB, JVM before fakes %.1f MB)%n",
@@ -358,7 +366,7 @@ public final class LoadHarness {
 
         private static String label(String what) {
             return switch (what) {
-                case "sources" -> "every source connected (snapshot)";
+                case "sources" -> "every source resynchronised";
                 case "registry" -> "every row in the registry";
                 case "postgresql" -> "every row in PostgreSQL";
                 default -> "every row in Redis";

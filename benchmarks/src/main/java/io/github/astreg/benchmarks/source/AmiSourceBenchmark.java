@@ -111,7 +111,7 @@ public class AmiSourceBenchmark {
                     .append("Timestamp: ")
                     .append(micros / 1_000_000)
                     .append('.')
-                    .append(String.format("%06d", micros % 1_000_000))
+                    .append(Long.toString(1_000_000 + micros % 1_000_000), 1, 7)
                     .append("\r\n")
                     .append("SystemName: pbx1\r\n")
                     .append("URI: sip:")
