@@ -406,7 +406,14 @@ public final class AmiEndpointSource implements EndpointEventSource {
     }
 
     private AmiConnection login() throws IOException, AuthenticationFailedException, TimeoutException {
-        WireCounter counter = new WireCounter();
+        WireCounter counter = new WireCounter(line -> {
+            malformed.incrementAndGet();
+            onceMalformed.log(
+                    "{}: line that is no AMI header ignored: {} ({} so far)",
+                    name,
+                    io.github.astreg.source.ami.internal.AmiMapping.shorten(line),
+                    malformed.get());
+        });
         AmiConnection c = new AmiConnection(counter);
         c.setHostname(config.host());
         c.setPort(config.port());

@@ -465,6 +465,20 @@ public final class AriSourceConfig {
             return new AriSourceConfig(this, base);
         }
 
+        /**
+         * The URL as it may appear in an error message: anything between the scheme and the last
+         * {@code @} is masked, so credentials pasted into the URL never echo, whatever else is wrong.
+         */
+        static String redacted(String url) {
+            int scheme = url.indexOf("://");
+            int at = url.lastIndexOf('@');
+            if (at < 0) {
+                return url;
+            }
+            int from = scheme < 0 ? 0 : scheme + 3;
+            return at < from ? url : url.substring(0, from) + "****" + url.substring(at);
+        }
+
         private URI parseUrl(List<String> errors) {
             if (url == null || url.isBlank()) {
                 errors.add("url: required, such as http://127.0.0.1:8088");
@@ -474,16 +488,16 @@ public final class AriSourceConfig {
             try {
                 uri = new URI(url.trim());
             } catch (URISyntaxException e) {
-                errors.add("url: not a URI: '" + url + "'");
+                errors.add("url: not a URI: '" + redacted(url) + "'");
                 return null;
             }
             String scheme = uri.getScheme();
             if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))) {
-                errors.add("url: must be http:// or https://, was '" + url + "'");
+                errors.add("url: must be http:// or https://, was '" + redacted(url) + "'");
                 return null;
             }
             if (uri.getHost() == null || uri.getHost().isBlank()) {
-                errors.add("url: has no host: '" + url + "'");
+                errors.add("url: has no host: '" + redacted(url) + "'");
                 return null;
             }
             if (uri.getRawUserInfo() != null) {
@@ -491,7 +505,7 @@ public final class AriSourceConfig {
                 return null;
             }
             if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
-                errors.add("url: must not have a query or fragment: '" + url + "'");
+                errors.add("url: must not have a query or fragment: '" + redacted(url) + "'");
                 return null;
             }
             String path = uri.getRawPath() == null ? "" : uri.getRawPath();
@@ -504,7 +518,7 @@ public final class AriSourceConfig {
             try {
                 return new URI(scheme.toLowerCase(Locale.ROOT) + "://" + uri.getRawAuthority() + path + "/");
             } catch (URISyntaxException e) {
-                errors.add("url: not a URI: '" + url + "'");
+                errors.add("url: not a URI: '" + redacted(url) + "'");
                 return null;
             }
         }

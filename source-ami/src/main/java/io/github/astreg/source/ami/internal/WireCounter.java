@@ -26,9 +26,27 @@ public final class WireCounter {
     private final ConcurrentHashMap<Class<?>, String> typeNames = new ConcurrentHashMap<>();
     private final Map<String, Long> reported = new HashMap<>();
     private Map<String, Long> readAtLastCheck = Map.of();
+    private final java.util.function.Consumer<String> onJunk;
+
+    /** A counter that ignores lines that are no AMI header. */
+    public WireCounter() {
+        this(line -> {});
+    }
+
+    /**
+     * @param onJunk called with every non-empty line that is no {@code Name: value} header (and not
+     *     the banner): asterisk-java skips those without a word, so they would go uncounted
+     */
+    public WireCounter(java.util.function.Consumer<String> onJunk) {
+        this.onJunk = onJunk;
+    }
 
     /** Called by the socket for every line it reads. */
     public void onLine(String line) {
+        if (line != null && !line.isEmpty() && line.indexOf(':') < 0 && !line.startsWith("Asterisk Call Manager")) {
+            onJunk.accept(line);
+            return;
+        }
         if (line != null && line.length() > 6 && line.regionMatches(true, 0, "Event:", 0, 6)) {
             String type = line.substring(6).trim().toLowerCase(Locale.ROOT);
             read.computeIfAbsent(type, k -> new LongAdder()).increment();
