@@ -37,6 +37,11 @@ public final class CollectorMain {
                                 Services.postgres(prefix),
                                 JdbcSinkConfig.builder().tablePrefix(prefix).build())
                         .build())
+                // what an earlier run of this collector wrote is reconciled by the first snapshot
+                .seedFrom(io.github.astreg.sink.jdbc.JdbcEndpointRegistry.builder(
+                                Services.postgres(prefix),
+                                JdbcSinkConfig.builder().tablePrefix(prefix).build())
+                        .build())
                 .build();
         pipeline.start();
         while (!source.isConnected()) {

@@ -51,6 +51,7 @@ public final class Pipeline implements EventReceiver, AutoCloseable {
     private final InMemoryEndpointRegistry registry;
     private final PipelineConfig config;
     private final List<EndpointEventSource> sources;
+    private final io.github.astreg.core.registry.EndpointRegistry seed;
     private final List<SinkWorker> workers = new ArrayList<>();
     private final Set<NodeId> watchedNodes = ConcurrentHashMap.newKeySet();
     private final ConcurrentHashMap<String, AtomicLong> receivedByNodeAndKind = new ConcurrentHashMap<>();
@@ -65,6 +66,7 @@ public final class Pipeline implements EventReceiver, AutoCloseable {
         this.registry = b.registry;
         this.config = b.config;
         this.sources = List.copyOf(b.sources);
+        this.seed = b.seed;
         for (EndpointSink sink : b.sinks) {
             workers.add(new SinkWorker(sink, config));
         }
@@ -93,6 +95,14 @@ public final class Pipeline implements EventReceiver, AutoCloseable {
                 throw new IllegalStateException(closed ? "pipeline is closed" : "pipeline already started");
             }
             started = true;
+            if (seed != null) {
+                try {
+                    registry.seedFrom(seed);
+                } catch (RuntimeException e) {
+                    // a store that is down must not stop the collector: it then starts empty, as before
+                    log.warn("could not seed the registry from the store, starting empty: {}", e.toString());
+                }
+            }
             workers.forEach(SinkWorker::start);
             ticker = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "astreg-pipeline-ticker");
@@ -228,6 +238,7 @@ public final class Pipeline implements EventReceiver, AutoCloseable {
         private PipelineConfig config = PipelineConfig.defaults();
         private final List<EndpointEventSource> sources = new ArrayList<>();
         private final List<EndpointSink> sinks = new ArrayList<>();
+        private io.github.astreg.core.registry.EndpointRegistry seed;
 
         private Builder(InMemoryEndpointRegistry registry) {
             this.registry = Objects.requireNonNull(registry, "registry");
@@ -245,6 +256,16 @@ public final class Pipeline implements EventReceiver, AutoCloseable {
 
         public Builder sink(EndpointSink sink) {
             sinks.add(Objects.requireNonNull(sink, "sink"));
+            return this;
+        }
+
+        /**
+         * Seeds the registry from a store at {@link Pipeline#start()}, before sources start (see
+         * {@link InMemoryEndpointRegistry#seedFrom}). Use the registry that reads the store this
+         * collector's sink writes, so that a restarted collector reconciles what an earlier run wrote.
+         */
+        public Builder seedFrom(io.github.astreg.core.registry.EndpointRegistry store) {
+            this.seed = Objects.requireNonNull(store, "store");
             return this;
         }
 

@@ -104,6 +104,67 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
         return out;
     }
 
+    /**
+     * Loads what a store already holds, before any source starts, so that the first snapshot of each
+     * node also reconciles rows written by an earlier run of this collector (R6 across restarts: a
+     * phone that unregistered while no collector watched is removed from the store at SNAPSHOT_END).
+     * Every seeded observation keeps the store's time with sequence 0, so anything a source reports
+     * later wins (R3). The changes this causes are not returned: the store has them already.
+     *
+     * @return how many endpoints were seeded
+     */
+    public int seedFrom(EndpointRegistry store) {
+        Objects.requireNonNull(store, "store");
+        int seeded = 0;
+        for (EndpointId ep : store.endpoints()) {
+            Optional<EndpointRecord> found = store.find(ep);
+            if (found.isEmpty()) {
+                continue;
+            }
+            seeded++;
+            for (NodePresence p : found.get().presence()) {
+                Instant at = p.lastUpdate();
+                if (p.endpointState().isPresent() && p.endpointState().get() != EndpointState.REMOVED) {
+                    seed(p.node(), at, new EndpointChange(ep, p.endpointState().get(), p.channels()));
+                }
+                if (p.deviceState().isPresent()) {
+                    seed(p.node(), at, new DeviceChange(ep, p.deviceState().get()));
+                }
+                for (ContactRecord c : p.contacts()) {
+                    ContactChange.Builder b = ContactChange.builder(ep, c.uri(), c.status())
+                            .aor(c.aor())
+                            .address(c.address())
+                            .userAgent(c.userAgent())
+                            .expiresAt(c.expiresAt());
+                    // the registration's start first, so registeredAt survives the restart
+                    if (c.registeredAt().isBefore(c.observedAt())) {
+                        seed(p.node(), c.registeredAt(), b.build());
+                    }
+                    seed(
+                            p.node(),
+                            c.observedAt(),
+                            b.rtt(c.rtt().map(RttStats::last)).build());
+                }
+            }
+        }
+        log.info("seeded {} endpoints from {}", seeded, store.getClass().getSimpleName());
+        return seeded;
+    }
+
+    private void seed(NodeId node, Instant at, io.github.astreg.core.model.Change change) {
+        List<EndpointStateEvent> ignored = new ArrayList<>(1);
+        EndpointStateEvent e = new EndpointStateEvent(node, at, 0, Origin.REGISTRY, change);
+        synchronized (lock) {
+            if (change instanceof ContactChange c) {
+                applyContact(e, c, ignored);
+            } else if (change instanceof EndpointChange c) {
+                applyEndpoint(e, c, ignored);
+            } else if (change instanceof DeviceChange c) {
+                applyDevice(e, c, ignored);
+            }
+        }
+    }
+
     /** Applies several observations in order; returns every change they caused. */
     public List<EndpointStateEvent> applyAll(Iterable<EndpointStateEvent> events) {
         List<EndpointStateEvent> out = new ArrayList<>();

@@ -344,6 +344,34 @@ class RegistryRulesTest {
     }
 
     @Test
+    void R6_aRestartedCollectorSeededFromTheStoreReconcilesWhatAnEarlierRunWrote() {
+        // the store, as an earlier run of this collector left it
+        registry.apply(ev.registered("pbx1", P1001, "sip:a@h1:5060", "h1", 5060, t(10)));
+        registry.apply(ev.registered("pbx1", "PJSIP/1002", "sip:b@h1:5062", "h1", 5062, t(11)));
+        registry.apply(ev.device("pbx1", "PJSIP/1002", DeviceState.INUSE, t(12)));
+        InMemoryEndpointRegistry restarted =
+                InMemoryEndpointRegistry.builder().clock(clock).build();
+        assertThat(restarted.seedFrom(registry)).isEqualTo(2);
+        assertThat(restarted.locate(E1001).orElseThrow().registeredAt()).isEqualTo(t(10));
+        assertThat(restarted.find(EndpointId.parse("PJSIP/1002")).orElseThrow().deviceState())
+                .isEqualTo(DeviceState.INUSE);
+        // 1001 unregistered while no collector watched: the first snapshot does not mention it
+        restarted.apply(ev.node("pbx1", NodeStatus.SNAPSHOT_BEGIN, t(50)));
+        restarted.apply(ev.registered("pbx1", "PJSIP/1002", "sip:b@h1:5062", "h1", 5062, t(51)));
+        restarted.apply(ev.device("pbx1", "PJSIP/1002", DeviceState.INUSE, t(51)));
+        List<EndpointStateEvent> removals = restarted.apply(ev.node("pbx1", NodeStatus.SNAPSHOT_END, t(52)));
+        assertThat(removals)
+                .extracting(e -> e.endpoint().orElseThrow().toString() + " " + e.kind())
+                .containsExactly(P1001 + " CONTACT");
+        assertThat(restarted.locate(E1001)).isEmpty();
+        assertThat(restarted
+                        .locate(EndpointId.parse("PJSIP/1002"))
+                        .orElseThrow()
+                        .registeredAt())
+                .isEqualTo(t(11));
+    }
+
+    @Test
     void R6_liveEventsDuringTheSnapshotCountAsSeen() {
         registry.apply(ev.node("pbx1", NodeStatus.SNAPSHOT_BEGIN, t(50)));
         registry.apply(ev.registered("pbx1", P1001, "sip:a@h1:5060", "h1", 5060, t(51)));
