@@ -97,6 +97,8 @@ public final class Runner implements AutoCloseable {
             Pipeline.Builder b = Pipeline.builder(registry).config(config.pipeline());
             sources.forEach(b::source);
             stores.values().forEach(s -> b.sink(s.sink()));
+            // a restarted runner reconciles what its earlier run wrote: seed from the first store
+            stores.values().stream().findFirst().ifPresent(s -> b.seedFrom(s.registry()));
             pipeline = b.build();
             pipeline.start();
             if (config.http().isPresent()) {
