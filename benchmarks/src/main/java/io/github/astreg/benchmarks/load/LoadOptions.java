@@ -45,7 +45,7 @@ public record LoadOptions(
             "  --redis URI           Redis URI (default redis://127.0.0.1:6379); 'none' disables the Redis sink",
             "  --cold-start-only     measure cold start and heap, skip the load phase",
             "Everything runs on loopback; tables (prefix bench_<hex>_) and keys (prefix astreg-bench-<uuid>:)",
-            "are removed at the end. Give the JVM enough heap for the fakes, e.g. -Xmx2g for 100 000 phones.");
+            "are removed at the end. Give the JVM enough heap for the fakes, e.g. -Xmx3g for 100 000 phones.");
 
     public static LoadOptions parse(String[] args) {
         int nodes = 4;
