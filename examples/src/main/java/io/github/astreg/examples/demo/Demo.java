@@ -220,7 +220,7 @@ public final class Demo implements AutoCloseable {
     }
 
     /**
-     * Waits until every phone is located in the registry and the H2 store's registry gives the same
+     * Waits until every phone is located (with address and RTT) in the registry and the H2 store's registry gives the same
      * node for each (what {@code SELECT node FROM astreg_location} answers).
      */
     public boolean awaitFullPicture(Duration timeout) throws InterruptedException {
@@ -237,7 +237,10 @@ public final class Demo implements AutoCloseable {
     private boolean fullPicture() throws InterruptedException {
         EndpointRegistry registry = runner.pipeline().registry();
         for (String phone : scenario.phoneNames()) {
-            if (registry.locate(EndpointId.pjsip(phone)).isEmpty()) {
+            // a full picture shows where and how: a live AMI ContactStatus locates a phone before the
+            // contact-list poll brings its address, so wait for address and RTT too
+            Optional<Location> l = registry.locate(EndpointId.pjsip(phone));
+            if (l.isEmpty() || l.get().address().isEmpty() || l.get().rtt().isEmpty()) {
                 return false;
             }
         }
