@@ -1,6 +1,7 @@
 package io.github.astreg.source.ari;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.astreg.core.model.Change;
 import io.github.astreg.core.model.ContactChange;
 import io.github.astreg.core.model.EndpointChange;
@@ -68,8 +69,11 @@ import org.slf4j.LoggerFactory;
  * {@code endpoint:<TECH>} for every configured technology and to {@code deviceState:} (not
  * {@code subscribeAll}, which never delivers EndpointStateChange); then send a snapshot: {@code
  * SNAPSHOT_BEGIN}, every endpoint of those technologies ({@code GET /ari/endpoints/<TECH>}) with its
- * device state ({@code GET /ari/deviceStates/<TECH>%2F<resource>}) and the contacts the source has heard
- * of, {@code SNAPSHOT_END}, then {@code UP}. Losing the websocket sends {@code DOWN}. Snapshot items are
+ * device state, and the contacts the source has heard of, {@code SNAPSHOT_END}, then {@code UP}. A PJSIP
+ * endpoint without channels that is online or offline has the device state chan_pjsip gives it
+ * ({@code NOT_INUSE}, {@code UNAVAILABLE}); every other device is asked ({@code GET
+ * /ari/deviceStates/<TECH>%2F<resource>}) with at most {@link AriSourceConfig#snapshotConcurrency()}
+ * requests in flight. Losing the websocket sends {@code DOWN}. Snapshot items are
  * stamped with Asterisk's clock ({@code /ari/asterisk/ping}), so live events that happen during the
  * snapshot win over it; UP and DOWN are stamped with the local clock (they are heartbeats).
  *
@@ -90,11 +94,14 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #counters()}: {@code events} (observations handed to the receiver), {@code frames}
  * (websocket messages), {@code reconnects}, {@code unknownEvents} (types ari4java does not know:
  * counted and ignored), {@code ignored} (events astreg does not use), {@code malformed},
- * {@code dropped} (queue overflow), {@code snapshots}, {@code receiverErrors}, {@code queued}.
+ * {@code dropped} (queue overflow), {@code snapshots}, {@code receiverErrors}, {@code deviceStatesDerived}
+ * and {@code deviceStatesFetched} (snapshot device states taken from the endpoint list and asked of
+ * Asterisk), {@code queued}.
  */
 public final class AriEndpointSource implements EndpointEventSource {
     private static final Logger log = LoggerFactory.getLogger(AriEndpointSource.class);
     private static final int DRAIN_BATCH = 1024;
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final AriSourceConfig config;
     private final Clock clock;
@@ -115,6 +122,8 @@ public final class AriEndpointSource implements EndpointEventSource {
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong snapshots = new AtomicLong();
     private final AtomicLong receiverErrors = new AtomicLong();
+    private final AtomicLong derivedDevices = new AtomicLong();
+    private final AtomicLong fetchedDevices = new AtomicLong();
 
     private boolean started;
     private volatile boolean closed;
@@ -206,6 +215,8 @@ public final class AriEndpointSource implements EndpointEventSource {
         m.put("dropped", dropped.get());
         m.put("snapshots", snapshots.get());
         m.put("receiverErrors", receiverErrors.get());
+        m.put("deviceStatesDerived", derivedDevices.get());
+        m.put("deviceStatesFetched", fetchedDevices.get());
         m.put("queued", (long) frameQueue.size());
         return m;
     }
@@ -514,6 +525,7 @@ public final class AriEndpointSource implements EndpointEventSource {
         snapshots.incrementAndGet();
         emit(at, Origin.SNAPSHOT, new NodeChange(NodeStatus.SNAPSHOT_BEGIN, startedAt, Optional.empty()));
         Map<EndpointId, EndpointState> listed = new LinkedHashMap<>();
+        List<String> ask = new ArrayList<>();
         for (String tech : config.technologies()) {
             JsonNode list;
             try {
@@ -530,34 +542,42 @@ public final class AriEndpointSource implements EndpointEventSource {
             for (JsonNode ep : list) {
                 try {
                     EndpointChange c = endpointOf(ep);
-                    if (c.endpoint().technology().equals(tech)) {
-                        listed.put(c.endpoint(), c.state());
+                    if (c.endpoint().technology().equals(tech) && listed.put(c.endpoint(), c.state()) == null) {
                         emit(at, Origin.SNAPSHOT, c);
+                        // what Asterisk would answer, when the list alone says it (see SnapshotDeviceStates)
+                        Optional<String> derived = SnapshotDeviceStates.derive(ep);
+                        if (derived.isPresent()) {
+                            derivedDevices.incrementAndGet();
+                            snapshotDevice(at, c.endpoint().toString(), derived.get(), ep);
+                        } else {
+                            ask.add("deviceStates/"
+                                    + AriRest.segment(c.endpoint().toString()));
+                        }
                     }
                 } catch (IllegalArgumentException e) {
                     malformed("snapshot endpoint", ep.toString(), e.getMessage());
                 }
             }
         }
-        for (EndpointId id : listed.keySet()) {
+        // the rest with a few requests in flight; answers arrive here, on the source's thread
+        rest.getEach(ask, config.snapshotConcurrency(), reply -> {
+            if (reply.status() == 404) {
+                return; // as before: a device Asterisk does not know has no state to report
+            }
+            if (!reply.ok()) {
+                throw reply.failure();
+            }
+            fetchedDevices.incrementAndGet();
             JsonNode ds;
             try {
-                ds = rest.get("deviceStates/" + AriRest.segment(id.toString()));
-            } catch (AriHttpException e) {
-                if (e.status() == 404) {
-                    continue;
-                }
-                throw e;
+                ds = reply.json(JSON);
+            } catch (IOException e) {
+                malformed("snapshot device state", reply.text(), e.getMessage());
+                return;
             }
-            try {
-                decoder.device(
-                                ds.path("name").asText(id.toString()),
-                                ds.path("state").asText(null))
-                        .ifPresent(c -> emit(at, Origin.SNAPSHOT, c));
-            } catch (IllegalArgumentException e) {
-                malformed("snapshot device state", ds.toString(), e.getMessage());
-            }
-        }
+            String asked = AriRest.unsegment(reply.path().substring("deviceStates/".length()));
+            snapshotDevice(at, ds.path("name").asText(asked), ds.path("state").asText(null), ds);
+        });
         for (Map.Entry<EndpointId, EndpointState> e : listed.entrySet()) {
             for (ContactMemory.Remembered r : memory.reassert(e.getKey(), e.getValue())) {
                 // with its own (older) timestamp: it confirms the contact, it never overrules newer news
@@ -569,6 +589,14 @@ public final class AriEndpointSource implements EndpointEventSource {
         }
         memory.retainOnly(listed.keySet());
         emit(at, Origin.SNAPSHOT, new NodeChange(NodeStatus.SNAPSHOT_END, startedAt, Optional.empty()));
+    }
+
+    private void snapshotDevice(Instant at, String name, String state, JsonNode source) {
+        try {
+            decoder.device(name, state).ifPresent(c -> emit(at, Origin.SNAPSHOT, c));
+        } catch (IllegalArgumentException e) {
+            malformed("snapshot device state", source.toString(), e.getMessage());
+        }
     }
 
     static EndpointChange endpointOf(JsonNode ep) {

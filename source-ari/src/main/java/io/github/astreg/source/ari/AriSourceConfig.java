@@ -49,6 +49,15 @@ import java.util.regex.Pattern;
  *       for ever</td></tr>
  *   <tr><td>event queue capacity [eventQueueCapacity]</td><td>100000 websocket frames waiting for the
  *       source's thread; beyond it frames are counted as dropped and a resync is made</td></tr>
+ *   <tr><td>snapshot concurrency [snapshotConcurrency]</td><td>4 (1..64): at most this many
+ *       {@code GET /ari/deviceStates/<TECH>%2F<resource>} requests in flight during a snapshot, each on a
+ *       keep-alive HTTP connection of its own that lasts the snapshot (so, with the websocket, up to
+ *       this many plus two HTTP sessions of Asterisk's {@code http.conf} {@code sessionlimit}, default
+ *       100); 1 asks one device after the other. Only devices whose state the endpoint list does not
+ *       already determine are asked: a PJSIP endpoint without channels that is {@code online} is
+ *       {@code NOT_INUSE} and one that is {@code offline} is {@code UNAVAILABLE}, as chan_pjsip computes
+ *       them; an endpoint with channels, in state {@code unknown}, or of another technology is
+ *       asked</td></tr>
  * </table>
  */
 public final class AriSourceConfig {
@@ -71,7 +80,8 @@ public final class AriSourceConfig {
             "readTimeout",
             "reconnectDelayMin",
             "reconnectDelayMax",
-            "eventQueueCapacity");
+            "eventQueueCapacity",
+            "snapshotConcurrency");
 
     private final URI baseUrl;
     private final String username;
@@ -90,6 +100,7 @@ public final class AriSourceConfig {
     private final Duration reconnectDelayMin;
     private final Duration reconnectDelayMax;
     private final int eventQueueCapacity;
+    private final int snapshotConcurrency;
 
     private AriSourceConfig(Builder b, URI baseUrl) {
         this.baseUrl = baseUrl;
@@ -109,6 +120,7 @@ public final class AriSourceConfig {
         this.reconnectDelayMin = b.reconnectDelayMin;
         this.reconnectDelayMax = b.reconnectDelayMax;
         this.eventQueueCapacity = b.eventQueueCapacity;
+        this.snapshotConcurrency = b.snapshotConcurrency;
     }
 
     /**
@@ -182,6 +194,14 @@ public final class AriSourceConfig {
                 b.eventQueueCapacity = Integer.parseInt(cap.trim());
             } catch (NumberFormatException e) {
                 errors.add("eventQueueCapacity: must be a number, was '" + cap + "'");
+            }
+        }
+        String conc = map.get("snapshotConcurrency");
+        if (conc != null) {
+            try {
+                b.snapshotConcurrency = Integer.parseInt(conc.trim());
+            } catch (NumberFormatException e) {
+                errors.add("snapshotConcurrency: must be a number, was '" + conc + "'");
             }
         }
         return b.build(errors);
@@ -282,6 +302,14 @@ public final class AriSourceConfig {
         return eventQueueCapacity;
     }
 
+    /**
+     * At most this many device-state requests in flight during a snapshot, each on its own keep-alive
+     * connection (1..64, default 4); see the table on this class for which devices are asked at all.
+     */
+    public int snapshotConcurrency() {
+        return snapshotConcurrency;
+    }
+
     /** Host and port of the base URL, for names and logs, such as {@code 10.0.0.5:8088}. */
     public String hostAndPort() {
         int port = baseUrl.getPort() > 0 ? baseUrl.getPort() : (isTls() ? 443 : 80);
@@ -296,7 +324,7 @@ public final class AriSourceConfig {
                 + trustStore.map(Path::toString).orElse("(default)") + ", connectTimeout=" + connectTimeout
                 + ", requestTimeout=" + requestTimeout + ", pingInterval=" + pingInterval + ", readTimeout="
                 + readTimeout + ", reconnectDelay=" + reconnectDelayMin + ".." + reconnectDelayMax
-                + ", eventQueueCapacity=" + eventQueueCapacity + "}";
+                + ", eventQueueCapacity=" + eventQueueCapacity + ", snapshotConcurrency=" + snapshotConcurrency + "}";
     }
 
     /** Builds an {@link AriSourceConfig}; {@link #build()} validates every field and reports all errors at once. */
@@ -318,6 +346,7 @@ public final class AriSourceConfig {
         private Duration reconnectDelayMin = Duration.ofMillis(500);
         private Duration reconnectDelayMax = Duration.ofSeconds(30);
         private int eventQueueCapacity = 100_000;
+        private int snapshotConcurrency = 4;
 
         private Builder(String url, String username, String password) {
             this.url = url;
@@ -395,6 +424,16 @@ public final class AriSourceConfig {
         }
 
         /**
+         * At most this many device-state requests in flight during a snapshot (1..64, default 4; 1 asks
+         * one device after the other). Each uses a keep-alive HTTP connection of its own for the
+         * snapshot's duration, counted against Asterisk's {@code http.conf} {@code sessionlimit}.
+         */
+        public Builder snapshotConcurrency(int value) {
+            this.snapshotConcurrency = value;
+            return this;
+        }
+
+        /**
          * Validates and builds.
          *
          * @throws IllegalArgumentException listing every bad field (never the password's value)
@@ -458,6 +497,9 @@ public final class AriSourceConfig {
             }
             if (eventQueueCapacity < 16 || eventQueueCapacity > 10_000_000) {
                 errors.add("eventQueueCapacity: must be 16..10000000, was " + eventQueueCapacity);
+            }
+            if (snapshotConcurrency < 1 || snapshotConcurrency > 64) {
+                errors.add("snapshotConcurrency: must be 1..64, was " + snapshotConcurrency);
             }
             if (!errors.isEmpty()) {
                 throw new IllegalArgumentException("invalid ARI source config: " + String.join("; ", errors));

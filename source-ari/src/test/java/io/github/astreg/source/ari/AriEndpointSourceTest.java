@@ -103,8 +103,9 @@ class AriEndpointSourceTest {
                         new DeviceChange(P1002, DeviceState.UNAVAILABLE));
         assertThat(events.stream().filter(e -> !(e.change() instanceof NodeChange)))
                 .allSatisfy(e -> assertThat(e.origin()).isEqualTo(Origin.SNAPSHOT));
-        // the device state is read with the name escaped, as Asterisk requires
-        assertThat(ari.requests).contains("GET /ari/deviceStates/PJSIP%2F1001");
+        // both device states follow from the endpoint list: nothing was asked
+        assertThat(ari.requests).noneMatch(r -> r.startsWith("GET /ari/deviceStates"));
+        assertThat(source.counters()).containsEntry("deviceStatesDerived", 2L).containsEntry("deviceStatesFetched", 0L);
         // sequences strictly increase
         for (int i = 1; i < events.size(); i++) {
             assertThat(events.get(i).sequence()).isGreaterThan(events.get(i - 1).sequence());
@@ -114,6 +115,143 @@ class AriEndpointSourceTest {
         // the receiver runs on the source's own thread (renamed after the node), never on netty's
         assertThat(receiverThreads).allMatch(n -> n.equals("astreg-ari-pbx1"));
         assertThat(sourceThreads()).anyMatch(n -> n.startsWith("astreg-ari-io-pbx1"));
+    }
+
+    @Test
+    void theSnapshotAsksOnlyDevicesWhoseStateTheEndpointListDoesNotDetermine() {
+        ari.endpoints.put("PJSIP/1003", new String[] {"online", "1"}); // in a call
+        ari.devices.put("PJSIP/1003", "INUSE");
+        ari.endpoints.put("PJSIP/1004", new String[] {"unknown", "0"});
+        ari.devices.put("PJSIP/1004", "UNKNOWN");
+        ari.endpoints.put("PJSIP/1005", new String[] {"offline", "2"}); // channels: asked, whatever the state
+        ari.devices.put("PJSIP/1005", "RINGING");
+        ari.endpoints.put("SIP/2001", new String[] {"online", "0"}); // chan_sip: asked
+        ari.devices.put("SIP/2001", "NOT_INUSE");
+        start(config().technologies("PJSIP", "SIP").build());
+        poll(WAIT, "UP", () -> source.isConnected());
+
+        List<String> asked = ari.requests.stream()
+                .filter(r -> r.startsWith("GET /ari/deviceStates"))
+                .collect(Collectors.toList());
+        // escaped names, as Asterisk requires (the unescaped form is a 404)
+        assertThat(asked)
+                .containsExactlyInAnyOrder(
+                        "GET /ari/deviceStates/PJSIP%2F1003",
+                        "GET /ari/deviceStates/PJSIP%2F1004",
+                        "GET /ari/deviceStates/PJSIP%2F1005",
+                        "GET /ari/deviceStates/SIP%2F2001");
+        assertThat(events.stream().map(EndpointStateEvent::change).filter(c -> c instanceof DeviceChange))
+                .containsExactlyInAnyOrder(
+                        new DeviceChange(P1001, DeviceState.NOT_INUSE),
+                        new DeviceChange(P1002, DeviceState.UNAVAILABLE),
+                        new DeviceChange(EndpointId.pjsip("1003"), DeviceState.INUSE),
+                        new DeviceChange(EndpointId.pjsip("1004"), DeviceState.UNKNOWN),
+                        new DeviceChange(EndpointId.pjsip("1005"), DeviceState.RINGING),
+                        new DeviceChange(EndpointId.parse("SIP/2001"), DeviceState.NOT_INUSE));
+        assertThat(source.counters()).containsEntry("deviceStatesDerived", 2L).containsEntry("deviceStatesFetched", 4L);
+        // every device state lies between SNAPSHOT_BEGIN and SNAPSHOT_END
+        int begin = indexOf(NodeStatus.SNAPSHOT_BEGIN);
+        int end = indexOf(NodeStatus.SNAPSHOT_END);
+        for (int i = 0; i < events.size(); i++) {
+            if (events.get(i).change() instanceof DeviceChange) {
+                assertThat(i).isBetween(begin, end);
+            }
+        }
+    }
+
+    @Test
+    void deviceRequestsStayWithinTheConfiguredConcurrency() {
+        inCalls(30);
+        ari.deviceDelayMs = 40;
+        start(config().snapshotConcurrency(3).build());
+        poll(WAIT, "UP", () -> source.isConnected());
+        assertThat(ari.maxDevicesInFlight.get()).isEqualTo(3);
+        assertThat(source.counters()).containsEntry("deviceStatesFetched", 30L);
+        for (int i = 0; i < 30; i++) {
+            assertThat(registry.find(EndpointId.pjsip("3" + (100 + i)))
+                            .orElseThrow()
+                            .deviceState())
+                    .isEqualTo(DeviceState.INUSE);
+        }
+    }
+
+    @Test
+    void concurrencyOneAsksOneDeviceAfterTheOther() {
+        inCalls(10);
+        ari.deviceDelayMs = 20;
+        start(config().snapshotConcurrency(1).build());
+        poll(WAIT, "UP", () -> source.isConnected());
+        assertThat(ari.maxDevicesInFlight.get()).isEqualTo(1);
+        assertThat(source.counters()).containsEntry("deviceStatesFetched", 10L);
+    }
+
+    @Test
+    void aFailedDeviceRequestAbandonsTheSnapshotAndReconnectsAsBefore() {
+        inCalls(8);
+        ari.deviceFailStatus = 500;
+        start(config().build());
+        poll(WAIT, "reconnecting", () -> source.counters().get("reconnects") >= 2);
+        assertThat(source.isConnected()).isFalse();
+        assertThat(count(NodeStatus.SNAPSHOT_END)).isZero(); // R6 never completes on a partial snapshot
+        assertThat(count(NodeStatus.UP)).isZero();
+        ari.deviceFailStatus = 0;
+        poll(WAIT, "UP", () -> source.isConnected());
+        assertThat(registry.find(EndpointId.pjsip("3100")).orElseThrow().deviceState())
+                .isEqualTo(DeviceState.INUSE);
+    }
+
+    @Test
+    void aDeviceRequestWithoutAnswerTimesOutAndReconnects() {
+        inCalls(4);
+        ari.deviceDelayMs = 5_000;
+        start(config().requestTimeout(Duration.ofMillis(300)).build());
+        poll(WAIT, "reconnecting", () -> source.counters().get("reconnects") >= 1);
+        assertThat(count(NodeStatus.SNAPSHOT_END)).isZero();
+        ari.deviceDelayMs = 0;
+        poll(WAIT, "UP", () -> source.isConnected());
+    }
+
+    @Test
+    void aResyncReconcilesWhatChangedWhileTheLinkWasDown() {
+        ari.endpoints.put("PJSIP/1003", new String[] {"online", "1"});
+        ari.devices.put("PJSIP/1003", "INUSE");
+        ari.endpoints.put("PJSIP/1004", new String[] {"online", "0"});
+        start(config().build());
+        poll(WAIT, "UP", () -> source.isConnected());
+        EndpointId p1003 = EndpointId.pjsip("1003");
+        EndpointId p1004 = EndpointId.pjsip("1004");
+        assertThat(registry.find(p1003).orElseThrow().deviceState()).isEqualTo(DeviceState.INUSE);
+        assertThat(registry.find(p1004).orElseThrow().deviceState()).isEqualTo(DeviceState.NOT_INUSE);
+
+        ari.endpoints.put("PJSIP/1003", new String[] {"online", "0"}); // the call ended meanwhile
+        ari.devices.put("PJSIP/1003", "NOT_INUSE");
+        ari.endpoints.remove("PJSIP/1004"); // and 1004 was deleted from pjsip.conf
+        ari.endpoints.put("PJSIP/1001", new String[] {"online", "1"}); // while 1001 took a call
+        ari.devices.put("PJSIP/1001", "INUSE");
+        ari.closeSockets();
+        poll(WAIT, "second UP", () -> count(NodeStatus.UP) == 2);
+        assertThat(registry.find(p1003).orElseThrow().deviceState()).isEqualTo(DeviceState.NOT_INUSE);
+        assertThat(registry.find(p1004)).isEmpty();
+        assertThat(registry.find(P1001).orElseThrow().deviceState()).isEqualTo(DeviceState.INUSE);
+        assertThat(registry.find(P1002).orElseThrow().deviceState()).isEqualTo(DeviceState.UNAVAILABLE);
+    }
+
+    /** {@code n} more endpoints, 3100…, each with a channel (so their device states are asked). */
+    private void inCalls(int n) {
+        for (int i = 0; i < n; i++) {
+            ari.endpoints.put("PJSIP/3" + (100 + i), new String[] {"online", "1"});
+            ari.devices.put("PJSIP/3" + (100 + i), "INUSE");
+        }
+    }
+
+    private int indexOf(NodeStatus status) {
+        for (int i = 0; i < events.size(); i++) {
+            if (events.get(i).change() instanceof NodeChange
+                    && ((NodeChange) events.get(i).change()).status() == status) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     @Test

@@ -318,6 +318,57 @@ class AriLifecycleTest {
         assertThat(source.counters().get("malformed")).isZero();
     }
 
+    /**
+     * A cold start over many phones, some in calls: the snapshot asks only the devices with channels, and
+     * every device state in the registry is what the fake node (computing device states as chan_pjsip
+     * does) reports.
+     */
+    @Test
+    void aColdStartSnapshotHasEveryDeviceStateOfTheNodeAskingOnlyPhonesInCalls() {
+        pbx = FakeAsterisk.builder("pbx1")
+                .systemName("pbx1")
+                .pjsipEndpoints(4001, 4200)
+                .build()
+                .start();
+        for (int i = 4001; i <= 4150; i++) {
+            pbx.register(Integer.toString(i), Registration.from("127.0.0.1", 20000 + i));
+        }
+        pbx.unreachable("4140");
+        pbx.unregister("4141");
+        pbx.call("4001", "4002"); // 4002 rings
+        pbx.call("4003", "4004").answer().hold(); // 4004 held
+        pbx.call("4005", "600"); // echo test
+        pbx.call("4007", "4008").answer();
+        source = AriEndpointSource.builder(AriSourceConfig.builder(pbx.ariUrl(), pbx.ariUser(), "astregpass")
+                        .snapshotConcurrency(2)
+                        .build())
+                .build();
+        pipeline = Pipeline.builder(registry).source(source).build();
+        pipeline.start();
+        poll(WAIT, "connected", () -> source.isConnected());
+        poll(
+                WAIT,
+                () -> "every endpoint in the registry; counters " + source.counters(),
+                () -> registry.find(EndpointId.pjsip("4200")).isPresent()
+                        && registry.find(EndpointId.pjsip("4008"))
+                                .flatMap(r -> r.on(PBX1))
+                                .flatMap(NodePresence::deviceState)
+                                .isPresent());
+        for (int i = 4001; i <= 4200; i++) {
+            String name = Integer.toString(i);
+            assertThat(on(EndpointId.pjsip(name)).flatMap(NodePresence::deviceState))
+                    .as(name)
+                    .contains(DeviceState.parse(pbx.deviceState(name)));
+        }
+        assertThat(pbx.deviceState("4002")).isEqualTo("RINGING");
+        assertThat(pbx.deviceState("4004")).isEqualTo("ONHOLD");
+        assertThat(pbx.deviceState("4140")).isEqualTo("UNAVAILABLE");
+        // 4001-4005, 4007 and 4008 have channels; the other 193 follow from the endpoint list
+        assertThat(source.counters())
+                .containsEntry("deviceStatesFetched", 7L)
+                .containsEntry("deviceStatesDerived", 193L);
+    }
+
     @Test
     void killingTheFakeThenClosingLeavesNoThread() {
         startAll(AsteriskVersion.ASTERISK_22);

@@ -32,6 +32,7 @@ class AriSourceConfigTest {
         assertThat(c.reconnectDelayMin()).isEqualTo(Duration.ofMillis(500));
         assertThat(c.reconnectDelayMax()).isEqualTo(Duration.ofSeconds(30));
         assertThat(c.eventQueueCapacity()).isEqualTo(100_000);
+        assertThat(c.snapshotConcurrency()).isEqualTo(4);
         assertThat(c.hostAndPort()).isEqualTo("10.0.0.5:8088");
     }
 
@@ -59,6 +60,7 @@ class AriSourceConfigTest {
                         .readTimeout(Duration.ofSeconds(10))
                         .reconnectDelay(Duration.ofSeconds(5), Duration.ofSeconds(1))
                         .eventQueueCapacity(1)
+                        .snapshotConcurrency(0)
                         .build())
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("url:")
@@ -71,7 +73,17 @@ class AriSourceConfigTest {
                 .hasMessageContaining("readTimeout:")
                 .hasMessageContaining("reconnectDelayMax:")
                 .hasMessageContaining("eventQueueCapacity:")
+                .hasMessageContaining("snapshotConcurrency: must be 1..64, was 0")
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain(SECRET));
+        assertThatThrownBy(() -> AriSourceConfig.builder("http://h", "u", SECRET)
+                        .snapshotConcurrency(65)
+                        .build())
+                .hasMessageContaining("snapshotConcurrency: must be 1..64, was 65");
+        assertThat(AriSourceConfig.builder("http://h", "u", SECRET)
+                        .snapshotConcurrency(1)
+                        .build()
+                        .snapshotConcurrency())
+                .isEqualTo(1);
     }
 
     @Test
@@ -113,6 +125,7 @@ class AriSourceConfigTest {
         m.put("reconnectDelayMin", "100ms");
         m.put("reconnectDelayMax", "1m");
         m.put("eventQueueCapacity", "5000");
+        m.put("snapshotConcurrency", "8");
         AriSourceConfig c = AriSourceConfig.fromMap(m);
         assertThat(c.isTls()).isTrue();
         assertThat(c.application()).isEqualTo("astreg-collector-2");
@@ -126,6 +139,7 @@ class AriSourceConfigTest {
         assertThat(c.reconnectDelayMin()).isEqualTo(Duration.ofMillis(100));
         assertThat(c.reconnectDelayMax()).isEqualTo(Duration.ofMinutes(1));
         assertThat(c.eventQueueCapacity()).isEqualTo(5000);
+        assertThat(c.snapshotConcurrency()).isEqualTo(8);
     }
 
     @Test
@@ -139,12 +153,14 @@ class AriSourceConfigTest {
         m.put("trustAll", "maybe");
         m.put("pingInterval", "soon");
         m.put("eventQueueCapacity", "lots");
+        m.put("snapshotConcurrency", "many");
         assertThatThrownBy(() -> AriSourceConfig.fromMap(m))
                 .hasMessageContaining("secret: unknown key")
                 .hasMessageContaining("node:")
                 .hasMessageContaining("trustAll:")
                 .hasMessageContaining("pingInterval:")
                 .hasMessageContaining("eventQueueCapacity:")
+                .hasMessageContaining("snapshotConcurrency: must be a number, was 'many'")
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain(SECRET));
         assertThatThrownBy(() -> AriSourceConfig.fromMap(Map.of()))
                 .hasMessageContaining("url: required")

@@ -42,6 +42,10 @@ class AriTlsTest {
         ari = new MiniAri()
                 .tls(SslContextBuilder.forServer(cert.toKeyManagerFactory()).build());
         ari.endpoints.put("PJSIP/1001", new String[] {"online", "0"});
+        for (int i = 1; i <= 6; i++) { // in calls: their device states are asked over the snapshot's connections
+            ari.endpoints.put("PJSIP/200" + i, new String[] {"online", "1"});
+            ari.devices.put("PJSIP/200" + i, "INUSE");
+        }
         ari.start();
         return cert;
     }
@@ -64,6 +68,8 @@ class AriTlsTest {
         poll(WAIT, "UP over wss", () -> source.isConnected());
         assertThat(ari.wsConnects).isEqualTo(1);
         assertThat(ari.subscriptions()).contains("endpoint:PJSIP");
+        // the device-state connections verify the server the same way
+        assertThat(source.counters()).containsEntry("deviceStatesFetched", 6L);
     }
 
     @Test

@@ -70,6 +70,15 @@ final class MiniAri implements AutoCloseable {
     final Map<String, String[]> endpoints = new ConcurrentHashMap<>(); // "PJSIP/1001" -> {state, channels}
     final Map<String, String> devices = new ConcurrentHashMap<>();
     final List<String> requests = new CopyOnWriteArrayList<>();
+    /** Device-state answers are sent this long after the request (scheduled: the server never blocks). */
+    volatile long deviceDelayMs;
+    /** When not 0, device-state requests are answered with this status. */
+    volatile int deviceFailStatus;
+    /** Device-state requests received and not yet answered, and the most there ever were. */
+    final java.util.concurrent.atomic.AtomicInteger devicesInFlight = new java.util.concurrent.atomic.AtomicInteger();
+
+    final java.util.concurrent.atomic.AtomicInteger maxDevicesInFlight =
+            new java.util.concurrent.atomic.AtomicInteger();
     final List<Channel> sockets = new CopyOnWriteArrayList<>();
     volatile int wsConnects;
 
@@ -259,11 +268,27 @@ final class MiniAri implements AutoCloseable {
                     return;
                 }
                 String name = QueryStringDecoder.decodeComponent(raw);
-                String state = devices.get(name);
-                if (state == null) {
-                    respond(ctx, HttpResponseStatus.NOT_FOUND, "{\"message\":\"Device not found\"}");
+                int now = devicesInFlight.incrementAndGet();
+                maxDevicesInFlight.accumulateAndGet(now, Math::max);
+                Runnable answer = () -> {
+                    devicesInFlight.decrementAndGet();
+                    String state = devices.get(name);
+                    if (deviceFailStatus != 0) {
+                        respond(
+                                ctx,
+                                HttpResponseStatus.valueOf(deviceFailStatus),
+                                "{\"message\":\"Internal Server Error\"}");
+                    } else if (state == null) {
+                        respond(ctx, HttpResponseStatus.NOT_FOUND, "{\"message\":\"Device not found\"}");
+                    } else {
+                        respond(ctx, HttpResponseStatus.OK, "{\"name\":\"" + name + "\",\"state\":\"" + state + "\"}");
+                    }
+                };
+                long delay = deviceDelayMs;
+                if (delay > 0) {
+                    ctx.executor().schedule(answer, delay, TimeUnit.MILLISECONDS);
                 } else {
-                    respond(ctx, HttpResponseStatus.OK, "{\"name\":\"" + name + "\",\"state\":\"" + state + "\"}");
+                    answer.run();
                 }
             } else {
                 respond(ctx, HttpResponseStatus.NOT_FOUND, "{\"message\":\"Resource not found\"}");
