@@ -39,9 +39,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -51,6 +54,7 @@ import org.asteriskjava.manager.EventTimeoutException;
 import org.asteriskjava.manager.ManagerEventListener;
 import org.asteriskjava.manager.ResponseEvents;
 import org.asteriskjava.manager.TimeoutException;
+import org.asteriskjava.manager.action.AbstractManagerAction;
 import org.asteriskjava.manager.action.CoreSettingsAction;
 import org.asteriskjava.manager.action.EventGeneratingAction;
 import org.asteriskjava.manager.action.PJSipShowContactsAction;
@@ -63,12 +67,14 @@ import org.asteriskjava.manager.event.ContactListComplete;
 import org.asteriskjava.manager.event.ContactStatusEvent;
 import org.asteriskjava.manager.event.DisconnectEvent;
 import org.asteriskjava.manager.event.EndpointList;
+import org.asteriskjava.manager.event.EndpointListComplete;
 import org.asteriskjava.manager.event.FullyBootedEvent;
 import org.asteriskjava.manager.event.HangupEvent;
 import org.asteriskjava.manager.event.ManagerEvent;
 import org.asteriskjava.manager.event.NewChannelEvent;
 import org.asteriskjava.manager.event.PeerEntryEvent;
 import org.asteriskjava.manager.event.PeerStatusEvent;
+import org.asteriskjava.manager.event.PeerlistCompleteEvent;
 import org.asteriskjava.manager.event.ReloadEvent;
 import org.asteriskjava.manager.event.ResponseEvent;
 import org.asteriskjava.manager.event.ShutdownEvent;
@@ -97,10 +103,13 @@ import org.slf4j.LoggerFactory;
  * contact {@code sip:<peer>@<address>}); {@code DeviceStateChange} → {@link DeviceChange} for device
  * names of the form {@code TECH/resource}. Live events carry no address, user agent or expiry, and RTT
  * only on status changes, so the contact list ({@code PJSIPShowContacts}, plus {@code SIPpeers} where
- * chan_sip runs) is read shortly after every new or changed contact and every
- * {@link AmiSourceConfig#contactPollInterval()}: those observations (origin POLL) carry address, port,
- * user agent, expiry and a fresh RTT sample; a contact the source saw that is no longer listed is
- * reported REMOVED. {@code observedAt} is Asterisk's {@code Timestamp} header when present
+ * chan_sip runs) is read every {@link AmiSourceConfig#contactPollInterval()} and shortly after a
+ * contact the source has no details of yet (a new registration; a status change of a known contact
+ * needs no read). Triggered reads are coalesced, at most one in flight, and spaced by
+ * {@link AmiSourceConfig#pollSpacing()}. Those observations (origin POLL) carry address, port, user
+ * agent, expiry and a fresh RTT sample; a contact the source saw that is no longer listed is reported
+ * REMOVED. Reads are sent without waiting: their items are mapped between live events, which take
+ * precedence, so a live event never waits for a list. {@code observedAt} is Asterisk's {@code Timestamp} header when present
  * ({@code timestampevents=yes}), else the receive time expressed on Asterisk's clock (the offset is
  * learned from Ping responses); sequence numbers strictly increase.
  *
@@ -155,6 +164,15 @@ public final class AmiEndpointSource implements EndpointEventSource {
     private volatile AmiConnection connection;
     /** Connections whose asterisk-java threads had not ended when the session did. */
     private final List<AmiConnection> retired = new ArrayList<>();
+    /**
+     * List reads sent without waiting for them, by ActionID. The listener routes their items to
+     * {@link #listItems}; the worker maps them between live events, which take precedence.
+     */
+    private final Map<String, ListRead> reads = new ConcurrentHashMap<>();
+
+    private final Queue<ListItem> listItems = new ConcurrentLinkedQueue<>();
+    /** Whether a {@link #WAKE} marker is in {@link #queue} for items of {@link #listItems}. */
+    private final AtomicBoolean wakePosted = new AtomicBoolean();
 
     private final AtomicLong events = new AtomicLong();
     private final AtomicLong emitted = new AtomicLong();
@@ -178,10 +196,13 @@ public final class AmiEndpointSource implements EndpointEventSource {
     private final Map<String, KnownContact> contacts = new HashMap<>();
     private long lastSnapshotStartNanos;
     private boolean resyncRequested;
-    private boolean pollDue;
-    private long pollDueNanos;
-    private boolean endpointRefreshDue;
-    private long endpointRefreshDueNanos;
+    /** Triggered contact-list reads (PJSIPShowContacts, plus SIPpeers on chan_sip nodes). */
+    private final Trigger pollTrigger = new Trigger();
+    /** Triggered endpoint-list reads (PJSIPShowEndpoints, for channel counts). */
+    private final Trigger endpointTrigger = new Trigger();
+
+    private long readCounter;
+    private int liveInARow;
     private long nextPeriodicPollNanos;
     private long nextPingNanos;
     private long nextLossCheckNanos;
@@ -444,8 +465,6 @@ public final class AmiEndpointSource implements EndpointEventSource {
         long now = System.nanoTime();
         nextPingNanos = now;
         nextLossCheckNanos = now + config.keepaliveInterval().toNanos();
-        pollDue = false;
-        endpointRefreshDue = false;
         ping(c);
         snapshot(c, gen);
         failuresLogged = 0;
@@ -454,10 +473,19 @@ public final class AmiEndpointSource implements EndpointEventSource {
             if (lostGeneration == gen) {
                 throw new LinkLost("connection closed");
             }
-            long wait = nextDeadline() - System.nanoTime();
+            long wait = listItems.isEmpty() ? nextDeadline() - System.nanoTime() : 0;
             Inbound in = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
-            if (in != null) {
+            if (in == WAKE) {
+                wakePosted.set(false);
+            } else if (in != null) {
                 handle(in, gen);
+                liveInARow++;
+            }
+            // live events first; list items when none wait, and a share of them under constant load so
+            // that a list read still completes
+            if (in == null || in == WAKE || liveInARow >= LIVE_PER_LIST_TURN) {
+                liveInARow = 0;
+                handleListItems(LIST_ITEMS_PER_TURN);
             }
             now = System.nanoTime();
             if (overflowed) {
@@ -470,6 +498,7 @@ public final class AmiEndpointSource implements EndpointEventSource {
                         System.nanoTime() + config.contactPollInterval().toNanos();
                 continue;
             }
+            checkReadTimeouts(now);
             if (now - nextPingNanos >= 0) {
                 if (now - lastEventNanos < config.keepaliveInterval().toNanos()) {
                     // events are flowing: the link is alive, no Ping needed (the read timeout still guards it)
@@ -482,18 +511,26 @@ public final class AmiEndpointSource implements EndpointEventSource {
                 checkLoss(c.counter(), false);
                 nextLossCheckNanos = now + config.keepaliveInterval().toNanos();
             }
-            if ((pollDue && now - pollDueNanos >= 0) || now - nextPeriodicPollNanos >= 0) {
-                pollDue = false;
-                poll(c);
-                nextPeriodicPollNanos =
-                        System.nanoTime() + config.contactPollInterval().toNanos();
+            if (now - nextPeriodicPollNanos >= 0) {
+                nextPeriodicPollNanos = now + config.contactPollInterval().toNanos();
+                pollTrigger.request(now);
             }
-            if (endpointRefreshDue && now - endpointRefreshDueNanos >= 0) {
-                endpointRefreshDue = false;
-                readEndpoints(c, Origin.POLL, null);
+            long spacing = config.pollSpacing().toNanos();
+            if (pollTrigger.ready(now, spacing)) {
+                startPoll(c);
+            }
+            if (endpointTrigger.ready(now, spacing)) {
+                endpointTrigger.due = false;
+                endpointTrigger.inFlight.add(
+                        sendRead(c, ListKind.ENDPOINTS, new PJSipShowEndpointsAction(), Origin.POLL));
             }
         }
     }
+
+    /** Live events handled in a row before list items get a turn. */
+    private static final int LIVE_PER_LIST_TURN = 64;
+    /** List items handled per turn. */
+    private static final int LIST_ITEMS_PER_TURN = 256;
 
     private long nextDeadline() {
         long d = nextPingNanos;
@@ -503,11 +540,17 @@ public final class AmiEndpointSource implements EndpointEventSource {
         if (nextLossCheckNanos - d < 0) {
             d = nextLossCheckNanos;
         }
-        if (pollDue && pollDueNanos - d < 0) {
-            d = pollDueNanos;
+        long spacing = config.pollSpacing().toNanos();
+        for (Trigger t : List.of(pollTrigger, endpointTrigger)) {
+            if (t.due && t.inFlight.isEmpty() && t.startAt(spacing) - d < 0) {
+                d = t.startAt(spacing);
+            }
         }
-        if (endpointRefreshDue && endpointRefreshDueNanos - d < 0) {
-            d = endpointRefreshDueNanos;
+        long timeout = config.actionTimeout().toNanos();
+        for (ListRead r : reads.values()) {
+            if (!r.arrived && r.sentNanos + timeout - d < 0) {
+                d = r.sentNanos + timeout;
+            }
         }
         return d;
     }
@@ -543,6 +586,11 @@ public final class AmiEndpointSource implements EndpointEventSource {
             emitNode(NodeChange.of(NodeStatus.DOWN), asteriskClock.now());
         }
         queue.clear();
+        abandonReads();
+        listItems.clear();
+        wakePosted.set(false);
+        pollTrigger.reset();
+        endpointTrigger.reset();
     }
 
     // ------------------------------------------------------------------ live events
@@ -628,8 +676,12 @@ public final class AmiEndpointSource implements EndpointEventSource {
         if (change.isPresent()) {
             ContactChange c = change.get();
             emit(Origin.AMI, at, c);
+            KnownContact k = contacts.get(c.uri());
+            // status and RTT are in the event; only a contact whose address, user agent and expiry
+            // the source has not read yet (a new registration) needs the contact list
+            boolean detailed = k != null && !k.removed && k.detailed;
             track(c, at);
-            if (c.status() == ContactStatus.REMOVED) {
+            if (c.status() == ContactStatus.REMOVED || detailed) {
                 return;
             }
         }
@@ -666,14 +718,30 @@ public final class AmiEndpointSource implements EndpointEventSource {
         track(c, at, false);
     }
 
+    /**
+     * Tracks what the source knows of a contact. A removal leaves a tombstone until a list asked after
+     * it completes, so that a list row older than the removal, handled after it (live events take
+     * precedence over list items), does not bring the contact back into the source's own view.
+     */
     private void track(ContactChange c, Instant at, boolean listed) {
+        KnownContact old = contacts.get(c.uri());
         if (c.status() == ContactStatus.REMOVED) {
-            contacts.remove(c.uri());
-        } else {
-            KnownContact old = contacts.get(c.uri());
             Instant last = old != null && old.lastSeen.isAfter(at) ? old.lastSeen : at;
-            contacts.put(c.uri(), new KnownContact(c.endpoint(), last, listed || (old != null && old.listed)));
+            contacts.put(c.uri(), new KnownContact(c.endpoint(), last, false, true, false));
+            return;
         }
+        if (old != null && old.removed) {
+            if (old.lastSeen.isAfter(at)) {
+                return; // older than the removal
+            }
+            old = null;
+        }
+        Instant last = old != null && old.lastSeen.isAfter(at) ? old.lastSeen : at;
+        boolean wasListed = old != null && old.listed;
+        contacts.put(
+                c.uri(),
+                new KnownContact(
+                        c.endpoint(), last, listed || wasListed, false, listed || (old != null && old.detailed)));
     }
 
     private void trackSip(ContactChange c, Instant at) {
@@ -690,18 +758,11 @@ public final class AmiEndpointSource implements EndpointEventSource {
     }
 
     private void schedulePoll() {
-        if (!pollDue) {
-            pollDue = true;
-            pollDueNanos = System.nanoTime() + config.contactPollDelay().toNanos();
-        }
+        pollTrigger.request(System.nanoTime() + config.contactPollDelay().toNanos());
     }
 
     private void scheduleEndpointRefresh() {
-        if (!endpointRefreshDue) {
-            endpointRefreshDue = true;
-            endpointRefreshDueNanos =
-                    System.nanoTime() + config.contactPollDelay().toNanos();
-        }
+        endpointTrigger.request(System.nanoTime() + config.contactPollDelay().toNanos());
     }
 
     /** A trigger seen at {@code atNanos} needs a snapshot unless one started after it. */
@@ -742,8 +803,11 @@ public final class AmiEndpointSource implements EndpointEventSource {
         long start = System.nanoTime();
         lastSnapshotStartNanos = start;
         resyncRequested = false;
-        pollDue = false;
-        Instant pollStart = asteriskClock.now();
+        // a snapshot reads every list: reads in flight are abandoned (their items are skipped) and
+        // what triggered them is covered
+        abandonReads();
+        pollTrigger.reset();
+        endpointTrigger.reset();
 
         ManagerResponse settings = send(c, new CoreSettingsAction());
         String systemName =
@@ -790,11 +854,12 @@ public final class AmiEndpointSource implements EndpointEventSource {
         sessionAnnounced = true;
         emitNode(NodeChange.of(NodeStatus.SNAPSHOT_BEGIN), asteriskClock.now());
         contacts.clear();
-        readContacts(c, Origin.SNAPSHOT, pollStart);
+        readBlocking(c, newRead(ListKind.CONTACTS, Origin.SNAPSHOT), new PJSipShowContactsAction());
 
-        List<DeviceChange> fallbackDevices = new ArrayList<>();
-        endpointRefreshDue = false;
-        readEndpoints(c, Origin.SNAPSHOT, fallbackDevices);
+        ListRead endpointRead = newRead(ListKind.ENDPOINTS, Origin.SNAPSHOT);
+        endpointRead.devices = new ArrayList<>();
+        readBlocking(c, endpointRead, new PJSipShowEndpointsAction());
+        List<DeviceChange> fallbackDevices = endpointRead.devices;
         Instant devicesAsked = asteriskClock.now();
         ResponseEvents devices = sendList(c, ListAction.deviceStateList());
         if (isSuccess(devices)) {
@@ -813,8 +878,11 @@ public final class AmiEndpointSource implements EndpointEventSource {
                 emit(Origin.SNAPSHOT, asteriskClock.now(), d);
             }
         }
-        readSipPeers(c, Origin.SNAPSHOT, pollStart);
+        readBlocking(c, newRead(ListKind.SIP_PEERS, Origin.SNAPSHOT), new SipPeersAction());
         emitNode(NodeChange.of(NodeStatus.SNAPSHOT_END), asteriskClock.now());
+        long end = System.nanoTime();
+        pollTrigger.ended(end);
+        endpointTrigger.ended(end);
         emitNode(new NodeChange(NodeStatus.UP, startedAt, Optional.empty()), asteriskClock.now());
         snapshots.incrementAndGet();
         up = true;
@@ -828,128 +896,302 @@ public final class AmiEndpointSource implements EndpointEventSource {
                 startedAt.map(s -> ", up since " + s).orElse(""));
     }
 
-    /** Reads the contact list: PJSIPShowContacts; contacts seen before {@code since} and no longer listed are REMOVED. */
-    private void poll(AmiConnection c) {
+    // ------------------------------------------------------------------ list reads
+
+    /** The lists the source reads, with the event that ends each. */
+    private enum ListKind {
+        CONTACTS("contacts", ContactListComplete.class),
+        SIP_PEERS("sippeers", PeerlistCompleteEvent.class),
+        ENDPOINTS("endpoints", EndpointListComplete.class);
+
+        final String tag;
+        final Class<? extends ResponseEvent> complete;
+
+        ListKind(String tag, Class<? extends ResponseEvent> complete) {
+            this.tag = tag;
+            this.complete = complete;
+        }
+    }
+
+    /**
+     * One read of a list. List items carry no time: they are stamped with the time the list was
+     * asked for (on Asterisk's clock), a lower bound of when Asterisk generated it, so a live event
+     * that happens while the list is generated or in flight is newer than the list and wins (R3): a
+     * contact removed during a poll cannot come back from the list.
+     */
+    private static final class ListRead {
+        final ListKind kind;
+        final String actionId;
+        final Instant asked;
+        final long sentNanos;
+        final Origin origin;
+        final Set<String> listed = new HashSet<>();
+        /** Endpoint reads of a snapshot: device states, in case DeviceStateList is missing. */
+        List<DeviceChange> devices;
+        /** Set by asterisk-java's thread when the list's end or an error arrived. */
+        volatile boolean arrived;
+
+        ListRead(ListKind kind, String actionId, Instant asked, long sentNanos, Origin origin) {
+            this.kind = kind;
+            this.actionId = actionId;
+            this.asked = asked;
+            this.sentNanos = sentNanos;
+            this.origin = origin;
+        }
+    }
+
+    /** An item, the end, or the response of a list read, as asterisk-java delivered it. */
+    private record ListItem(ListRead read, Object item) {}
+
+    /**
+     * Coalesces the triggers of one kind of list read: at most one read in flight; the next starts
+     * when it is due and {@link AmiSourceConfig#pollSpacing()} after the previous one ended.
+     */
+    private static final class Trigger {
+        boolean due;
+        long dueNanos;
+        boolean endSeen;
+        long lastEndNanos;
+        final List<ListRead> inFlight = new ArrayList<>(2);
+
+        void request(long atNanos) {
+            if (!due || atNanos - dueNanos < 0) {
+                dueNanos = atNanos;
+            }
+            due = true;
+        }
+
+        long startAt(long spacingNanos) {
+            long at = dueNanos;
+            if (endSeen && lastEndNanos + spacingNanos - at > 0) {
+                at = lastEndNanos + spacingNanos;
+            }
+            return at;
+        }
+
+        boolean ready(long now, long spacingNanos) {
+            return due && inFlight.isEmpty() && now - startAt(spacingNanos) >= 0;
+        }
+
+        void ended(long now) {
+            endSeen = true;
+            lastEndNanos = now;
+        }
+
+        void reset() {
+            due = false;
+            inFlight.clear();
+        }
+    }
+
+    private ListRead newRead(ListKind kind, Origin origin) {
+        return new ListRead(
+                kind, "astreg-" + kind.tag + "-" + (++readCounter), asteriskClock.now(), System.nanoTime(), origin);
+    }
+
+    /** Starts a contact-list read: PJSIPShowContacts, and SIPpeers where chan_sip runs. */
+    private void startPoll(AmiConnection c) {
+        pollTrigger.due = false;
         polls.incrementAndGet();
-        Instant since = asteriskClock.now();
-        Set<String> listed = readContacts(c, Origin.POLL, since);
-        Set<String> listedSip = readSipPeers(c, Origin.POLL, since);
-        for (Map.Entry<String, KnownContact> e : new ArrayList<>(contacts.entrySet())) {
-            KnownContact k = e.getValue();
-            boolean sip = k.endpoint.technology().equalsIgnoreCase("SIP");
-            Set<String> list = sip ? listedSip : listed;
-            // only contacts a list once showed: static contacts (trunks) are never listed
-            if (list != null && k.listed && !list.contains(e.getKey()) && k.lastSeen.isBefore(since)) {
-                ContactChange removed = ContactChange.builder(k.endpoint, e.getKey(), ContactStatus.REMOVED)
-                        .build();
-                emit(Origin.POLL, since, removed);
-                if (sip) {
-                    trackSip(removed, since);
-                } else {
-                    track(removed, since);
+        nextPeriodicPollNanos = System.nanoTime() + config.contactPollInterval().toNanos();
+        pollTrigger.inFlight.add(sendRead(c, ListKind.CONTACTS, new PJSipShowContactsAction(), Origin.POLL));
+        if (chanSip) {
+            pollTrigger.inFlight.add(sendRead(c, ListKind.SIP_PEERS, new SipPeersAction(), Origin.POLL));
+        }
+    }
+
+    /**
+     * Sends a list action without waiting: its response and items reach {@link #listItems} through
+     * the listener, and the worker maps them between live events.
+     */
+    private ListRead sendRead(AmiConnection c, ListKind kind, AbstractManagerAction action, Origin origin) {
+        ListRead r = newRead(kind, origin);
+        action.setActionId(r.actionId);
+        reads.put(r.actionId, r);
+        try {
+            c.sendAction(action, response -> routeListItem(r, response));
+        } catch (IOException | IllegalStateException | IllegalArgumentException e) {
+            reads.remove(r.actionId);
+            throw new LinkLost(action.getAction() + " failed: " + AmiMapping.shorten(String.valueOf(e.getMessage())));
+        }
+        return r;
+    }
+
+    /** On asterisk-java's thread: hands an item of a list read to the worker. */
+    private void routeListItem(ListRead r, Object item) {
+        if (item instanceof ManagerError || r.kind.complete.isInstance(item)) {
+            r.arrived = true;
+        }
+        listItems.add(new ListItem(r, item));
+        if (wakePosted.compareAndSet(false, true) && !queue.offer(WAKE)) {
+            wakePosted.set(false); // the queue is full: the worker is busy and sees the items anyway
+        }
+    }
+
+    private void abandonReads() {
+        reads.clear();
+    }
+
+    private void checkReadTimeouts(long now) {
+        long timeout = config.actionTimeout().toNanos();
+        for (ListRead r : reads.values()) {
+            if (!r.arrived && now - r.sentNanos - timeout >= 0) {
+                throw new LinkLost(actionName(r.kind) + " list incomplete after "
+                        + config.actionTimeout().toMillis() + " ms");
+            }
+        }
+    }
+
+    private static String actionName(ListKind kind) {
+        switch (kind) {
+            case CONTACTS:
+                return "PJSIPShowContacts";
+            case SIP_PEERS:
+                return "SIPpeers";
+            default:
+                return "PJSIPShowEndpoints";
+        }
+    }
+
+    /** Maps up to {@code max} items of list reads (items of abandoned reads are skipped). */
+    private void handleListItems(int max) {
+        for (int i = 0; i < max; i++) {
+            ListItem li = listItems.poll();
+            if (li == null) {
+                return;
+            }
+            ListRead r = li.read;
+            if (reads.get(r.actionId) != r) {
+                continue; // abandoned: a snapshot read the list since, or the session ended
+            }
+            Object item = li.item;
+            if (item instanceof ManagerResponse) {
+                if (item instanceof ManagerError) {
+                    finishRead(r, listFailed(r, (ManagerResponse) item));
                 }
+            } else if (r.kind.complete.isInstance(item)) {
+                finishRead(r, true);
+            } else if (item instanceof ResponseEvent) {
+                listRow(r, (ResponseEvent) item);
             }
         }
     }
 
-    /**
-     * PJSIPShowContacts; returns the URIs listed, or null when the action is not available.
-     *
-     * <p>List items carry no time. They are stamped with the time the list was asked for (on
-     * Asterisk's clock), a lower bound of when Asterisk generated it: a live event that happens while
-     * the list is generated or in flight is then newer than the list and wins (R3), so a contact
-     * removed during a poll cannot come back from the list.
-     */
-    private Set<String> readContacts(AmiConnection c, Origin origin, Instant since) {
-        Instant asked = asteriskClock.now();
-        ResponseEvents r = sendList(c, new PJSipShowContactsAction());
-        ManagerResponse response = r.getResponse();
+    /** A list action answered with an error: whether that still means a (empty) list. */
+    private boolean listFailed(ListRead r, ManagerResponse response) {
+        String msg = response.getMessage() == null ? "" : response.getMessage();
+        if (r.kind == ListKind.CONTACTS
+                && msg.toLowerCase(java.util.Locale.ROOT).contains("no contacts")) {
+            return true; // Asterisk answers an empty contact list with an error
+        }
+        if (r.kind == ListKind.SIP_PEERS) {
+            chanSip = false;
+        }
+        log.debug("{}: {} failed: {}", name, actionName(r.kind), AmiMapping.shorten(msg));
+        return false;
+    }
+
+    /** Reads a whole list and waits for it (snapshots). */
+    private void readBlocking(AmiConnection c, ListRead r, EventGeneratingAction action) {
+        ResponseEvents result = sendList(c, action);
+        ManagerResponse response = result.getResponse();
         if (response instanceof ManagerError) {
-            String msg = response.getMessage() == null ? "" : response.getMessage();
-            if (msg.toLowerCase(java.util.Locale.ROOT).contains("no contacts")) {
-                return new HashSet<>(); // Asterisk answers an empty list with an error
-            }
-            log.debug("{}: PJSIPShowContacts failed: {}", name, msg);
-            return null;
-        }
-        Set<String> listed = new HashSet<>();
-        for (ResponseEvent item : r.getEvents()) {
-            if (item instanceof ContactListItemEvent) {
-                mapItem(item, h -> {
-                    ContactChange ch = AmiMapping.contactListItem(h);
-                    emit(origin, asked, ch);
-                    track(ch, asked, true);
-                    listed.add(ch.uri());
-                });
-            } else if (!(item instanceof ContactListComplete)) {
-                log.debug(
-                        "{}: unexpected {} in the contact list",
-                        name,
-                        item.getClass().getSimpleName());
-            }
-        }
-        return listed;
-    }
-
-    /**
-     * PJSIPShowEndpoints: state and channel count of every PJSIP endpoint (at snapshots, and shortly
-     * after PJSIP channels come and go, since no event carries the count).
-     */
-    private void readEndpoints(AmiConnection c, Origin origin, List<DeviceChange> devices) {
-        Instant asked = asteriskClock.now();
-        ResponseEvents endpoints = sendList(c, new PJSipShowEndpointsAction());
-        if (!isSuccess(endpoints)) {
+            listFailed(r, response);
             return;
         }
-        for (ResponseEvent item : endpoints.getEvents()) {
-            if (item instanceof EndpointList) {
-                mapItem(item, h -> {
-                    AmiMapping.EndpointItem ep = AmiMapping.endpointListItem(h);
-                    emit(origin, asked, ep.endpoint());
-                    if (devices != null) {
-                        ep.device().ifPresent(devices::add);
-                    }
-                });
+        if (r.kind == ListKind.SIP_PEERS) {
+            chanSip = true;
+        }
+        for (ResponseEvent item : result.getEvents()) {
+            if (!r.kind.complete.isInstance(item)) {
+                listRow(r, item);
             }
         }
     }
 
-    /** SIPpeers where chan_sip runs; returns the chan_sip contact URIs listed, or null without chan_sip. */
-    private Set<String> readSipPeers(AmiConnection c, Origin origin, Instant since) {
-        if (origin == Origin.POLL && !chanSip) {
-            return null;
+    /** One item of a list: mapped, emitted with the time the list was asked for, tracked. */
+    private void listRow(ListRead r, ResponseEvent item) {
+        if (r.kind == ListKind.CONTACTS && item instanceof ContactListItemEvent) {
+            mapItem(item, h -> {
+                ContactChange ch = AmiMapping.contactListItem(h);
+                emit(r.origin, r.asked, ch);
+                track(ch, r.asked, true);
+                r.listed.add(ch.uri());
+            });
+        } else if (r.kind == ListKind.ENDPOINTS && item instanceof EndpointList) {
+            mapItem(item, h -> {
+                AmiMapping.EndpointItem ep = AmiMapping.endpointListItem(h);
+                emit(r.origin, r.asked, ep.endpoint());
+                if (r.devices != null) {
+                    ep.device().ifPresent(r.devices::add);
+                }
+            });
+        } else if (r.kind == ListKind.SIP_PEERS && item instanceof PeerEntryEvent) {
+            mapItem(item, h -> sipPeerRow(r, h));
+        } else {
+            log.debug("{}: unexpected {} in the {} list", name, item.getClass().getSimpleName(), r.kind.tag);
         }
-        Instant asked = asteriskClock.now();
-        ResponseEvents r = sendList(c, new SipPeersAction());
-        if (!isSuccess(r)) {
-            chanSip = false;
-            return null;
-        }
-        chanSip = true;
-        Set<String> listed = new HashSet<>();
-        for (ResponseEvent item : r.getEvents()) {
-            if (item instanceof PeerEntryEvent) {
-                mapItem(item, h -> {
-                    Instant at = asked;
-                    for (Change ch : AmiMapping.peerEntry(h)) {
-                        emit(origin, at, ch);
-                        if (ch instanceof ContactChange) {
-                            ContactChange cc = (ContactChange) ch;
-                            String old = sipContacts.get(cc.endpoint());
-                            if (old != null && !old.equals(cc.uri())) {
-                                ContactChange removed = ContactChange.builder(cc.endpoint(), old, ContactStatus.REMOVED)
-                                        .build();
-                                emit(origin, at, removed);
-                                trackSip(removed, at);
-                            }
-                            trackSip(cc, at, true);
-                            listed.add(cc.uri());
-                        }
-                    }
-                });
+    }
+
+    private void sipPeerRow(ListRead r, Headers h) {
+        for (Change ch : AmiMapping.peerEntry(h)) {
+            emit(r.origin, r.asked, ch);
+            if (ch instanceof ContactChange) {
+                ContactChange cc = (ContactChange) ch;
+                String old = sipContacts.get(cc.endpoint());
+                if (old != null && !old.equals(cc.uri())) {
+                    ContactChange removed = ContactChange.builder(cc.endpoint(), old, ContactStatus.REMOVED)
+                            .build();
+                    emit(r.origin, r.asked, removed);
+                    trackSip(removed, r.asked);
+                }
+                trackSip(cc, r.asked, true);
+                r.listed.add(cc.uri());
             }
         }
-        return listed;
+    }
+
+    /**
+     * A list read ended. A contact list that arrived whole reports REMOVED for every contact this
+     * source saw in an earlier list that is no longer listed and was not heard of since the list was
+     * asked for (a lost {@code Removed} event cannot keep a dead contact alive); static contacts
+     * (trunks) are never listed and never removed this way.
+     */
+    private void finishRead(ListRead r, boolean whole) {
+        reads.remove(r.actionId);
+        Trigger t = r.kind == ListKind.ENDPOINTS ? endpointTrigger : pollTrigger;
+        t.inFlight.remove(r);
+        if (t.inFlight.isEmpty()) {
+            t.ended(System.nanoTime());
+        }
+        if (!whole || r.kind == ListKind.ENDPOINTS) {
+            return;
+        }
+        boolean sipList = r.kind == ListKind.SIP_PEERS;
+        for (Map.Entry<String, KnownContact> e : new ArrayList<>(contacts.entrySet())) {
+            KnownContact k = e.getValue();
+            if (k.sip() != sipList || !k.lastSeen.isBefore(r.asked)) {
+                continue;
+            }
+            String uri = e.getKey();
+            if (k.removed) {
+                contacts.remove(uri); // no list older than this tombstone is in flight any more
+            } else if (r.listed.contains(uri)) {
+                continue;
+            } else if (k.listed) {
+                ContactChange removed = ContactChange.builder(k.endpoint, uri, ContactStatus.REMOVED)
+                        .build();
+                emit(r.origin, r.asked, removed);
+                if (sipList) {
+                    trackSip(removed, r.asked);
+                } else {
+                    track(removed, r.asked);
+                }
+            } else if (!k.detailed) {
+                // a contact no list shows (a static contact): looked at, no read needed for it again
+                contacts.put(uri, new KnownContact(k.endpoint, k.lastSeen, false, false, true));
+            }
+        }
     }
 
     private interface ItemMapper {
@@ -1062,7 +1304,14 @@ public final class AmiEndpointSource implements EndpointEventSource {
         public void onManagerEvent(ManagerEvent event) {
             counter.onDelivered(event);
             if (event instanceof ResponseEvent && ((ResponseEvent) event).getInternalActionId() != null) {
-                return; // an item of a list this source asked for: read from the action's result
+                // an item of a list this source asked for: a read sent without waiting gets it through
+                // here; a snapshot's blocking read takes it from the action's result
+                ListRead r = reads.get(String.valueOf(((ResponseEvent) event).getActionId()));
+                if (r != null) {
+                    lastEventNanos = System.nanoTime();
+                    routeListItem(r, event);
+                }
+                return;
             }
             if (event instanceof DisconnectEvent) {
                 lostGeneration = gen;
@@ -1085,7 +1334,21 @@ public final class AmiEndpointSource implements EndpointEventSource {
 
     private record Inbound(int generation, ManagerEvent event, long receivedNanos, Instant receivedAt) {}
 
-    private record KnownContact(EndpointId endpoint, Instant lastSeen, boolean listed) {}
+    /** Wakes the worker for items in {@link #listItems}; of no generation, so never handled as an event. */
+    private static final Inbound WAKE = new Inbound(-1, null, 0, Instant.EPOCH);
+
+    /**
+     * The source's view of one contact: {@code listed} once a contact list showed it (only such
+     * contacts are removed when a later list lacks them: static contacts are never listed);
+     * {@code detailed} once a list asked after the contact appeared was read (its address, user agent
+     * and expiry are known, or it is a static contact no list shows); {@code removed} for a tombstone.
+     */
+    private record KnownContact(
+            EndpointId endpoint, Instant lastSeen, boolean listed, boolean removed, boolean detailed) {
+        boolean sip() {
+            return endpoint.technology().equalsIgnoreCase("SIP");
+        }
+    }
 
     /** The link is gone (closed, keepalive unanswered, action timed out): DOWN, then reconnect. */
     private static final class LinkLost extends AstregException {

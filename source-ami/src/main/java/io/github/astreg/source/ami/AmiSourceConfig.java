@@ -41,8 +41,13 @@ import java.util.regex.Pattern;
  *       (must exceed the keepalive interval)</td></tr>
  *   <tr><td>contact poll interval [contactPollInterval]</td><td>30 s: how often PJSIPShowContacts is read
  *       for address, user agent, expiry and fresh RTT</td></tr>
- *   <tr><td>contact poll delay [contactPollDelay]</td><td>200 ms: after a new or changed contact, the contact
- *       list is read this much later (one read per burst)</td></tr>
+ *   <tr><td>contact poll delay [contactPollDelay]</td><td>200 ms: after a contact the source has no details of
+ *       (a new registration), the contact list is read this much later (one read per burst); a status change
+ *       of a known contact triggers no read (its event carries status and RTT); also the delay of the endpoint
+ *       list read after PJSIP channels came or went</td></tr>
+ *   <tr><td>poll spacing [pollSpacing]</td><td>2 s: the least time from the end of one triggered read of a
+ *       list (contacts, endpoints) to the start of the next one, so that a busy node is not read back to
+ *       back; changes meanwhile are coalesced into that next read. Zero: no spacing</td></tr>
  *   <tr><td>reconnect delay [reconnectDelayMin, reconnectDelayMax]</td><td>500 ms doubling up to 30 s</td></tr>
  *   <tr><td>event queue capacity [eventQueueCapacity]</td><td>100000 events waiting for the source's
  *       thread; beyond it events are counted as dropped and a resync is made</td></tr>
@@ -67,6 +72,7 @@ public final class AmiSourceConfig {
             "readTimeout",
             "contactPollInterval",
             "contactPollDelay",
+            "pollSpacing",
             "reconnectDelayMin",
             "reconnectDelayMax",
             "eventQueueCapacity",
@@ -85,6 +91,7 @@ public final class AmiSourceConfig {
     private final Duration readTimeout;
     private final Duration contactPollInterval;
     private final Duration contactPollDelay;
+    private final Duration pollSpacing;
     private final Duration reconnectDelayMin;
     private final Duration reconnectDelayMax;
     private final int eventQueueCapacity;
@@ -104,6 +111,7 @@ public final class AmiSourceConfig {
         this.readTimeout = b.readTimeout;
         this.contactPollInterval = b.contactPollInterval;
         this.contactPollDelay = b.contactPollDelay;
+        this.pollSpacing = b.pollSpacing;
         this.reconnectDelayMin = b.reconnectDelayMin;
         this.reconnectDelayMax = b.reconnectDelayMax;
         this.eventQueueCapacity = b.eventQueueCapacity;
@@ -163,6 +171,7 @@ public final class AmiSourceConfig {
         Durations.read(map, "readTimeout", errors).ifPresent(v -> b.readTimeout = v);
         Durations.read(map, "contactPollInterval", errors).ifPresent(v -> b.contactPollInterval = v);
         Durations.read(map, "contactPollDelay", errors).ifPresent(v -> b.contactPollDelay = v);
+        Durations.read(map, "pollSpacing", errors).ifPresent(v -> b.pollSpacing = v);
         Durations.read(map, "reconnectDelayMin", errors).ifPresent(v -> b.reconnectDelayMin = v);
         Durations.read(map, "reconnectDelayMax", errors).ifPresent(v -> b.reconnectDelayMax = v);
         String zone = map.get("serverZone");
@@ -243,6 +252,15 @@ public final class AmiSourceConfig {
         return contactPollDelay;
     }
 
+    /**
+     * The least time from the end of one triggered list read (contact list after new contacts,
+     * endpoint list after channel changes) to the start of the next read of the same list; zero means
+     * none. Triggers that come meanwhile are coalesced into that next read.
+     */
+    public Duration pollSpacing() {
+        return pollSpacing;
+    }
+
     public Duration reconnectDelayMin() {
         return reconnectDelayMin;
     }
@@ -275,6 +293,7 @@ public final class AmiSourceConfig {
         b.readTimeout = readTimeout;
         b.contactPollInterval = contactPollInterval;
         b.contactPollDelay = contactPollDelay;
+        b.pollSpacing = pollSpacing;
         b.reconnectDelayMin = reconnectDelayMin;
         b.reconnectDelayMax = reconnectDelayMax;
         b.eventQueueCapacity = eventQueueCapacity;
@@ -290,6 +309,7 @@ public final class AmiSourceConfig {
                 + ", eventMask=" + eventMask + ", connectTimeout=" + connectTimeout + ", actionTimeout="
                 + actionTimeout + ", keepaliveInterval=" + keepaliveInterval + ", readTimeout=" + readTimeout
                 + ", contactPollInterval=" + contactPollInterval + ", contactPollDelay=" + contactPollDelay
+                + ", pollSpacing=" + pollSpacing
                 + ", reconnectDelay=" + reconnectDelayMin + ".." + reconnectDelayMax + ", eventQueueCapacity="
                 + eventQueueCapacity + ", serverZone=" + serverZone + "]";
     }
@@ -309,6 +329,7 @@ public final class AmiSourceConfig {
         private Duration readTimeout = Duration.ofSeconds(15);
         private Duration contactPollInterval = Duration.ofSeconds(30);
         private Duration contactPollDelay = Duration.ofMillis(200);
+        private Duration pollSpacing = Duration.ofSeconds(2);
         private Duration reconnectDelayMin = Duration.ofMillis(500);
         private Duration reconnectDelayMax = Duration.ofSeconds(30);
         private int eventQueueCapacity = 100_000;
@@ -385,6 +406,12 @@ public final class AmiSourceConfig {
             return this;
         }
 
+        /** See {@link AmiSourceConfig#pollSpacing()}; zero turns the spacing off. */
+        public Builder pollSpacing(Duration v) {
+            this.pollSpacing = v;
+            return this;
+        }
+
         public Builder reconnectDelay(Duration min, Duration max) {
             this.reconnectDelayMin = min;
             this.reconnectDelayMax = max;
@@ -437,6 +464,11 @@ public final class AmiSourceConfig {
             positive(errors, "readTimeout", readTimeout);
             positive(errors, "contactPollInterval", contactPollInterval);
             positive(errors, "contactPollDelay", contactPollDelay);
+            if (pollSpacing == null) {
+                errors.add("pollSpacing: must be set");
+            } else if (pollSpacing.isNegative()) {
+                errors.add("pollSpacing: must not be negative, was " + pollSpacing);
+            }
             positive(errors, "reconnectDelayMin", reconnectDelayMin);
             positive(errors, "reconnectDelayMax", reconnectDelayMax);
             if (readTimeout != null && keepaliveInterval != null && readTimeout.compareTo(keepaliveInterval) <= 0) {

@@ -26,6 +26,8 @@ final class SourceHarness implements AutoCloseable {
     final InMemoryEndpointRegistry registry = InMemoryEndpointRegistry.create();
     final List<EndpointStateEvent> events = new CopyOnWriteArrayList<>();
     final AmiEndpointSource source;
+    /** Called on the source's thread for every event, after the registry applied it. */
+    volatile java.util.function.Consumer<EndpointStateEvent> tap = e -> {};
 
     SourceHarness(FakeAsterisk pbx, UnaryOperator<AmiSourceConfig.Builder> tweak) {
         this.pbx = pbx;
@@ -42,6 +44,7 @@ final class SourceHarness implements AutoCloseable {
                 .readTimeout(Duration.ofSeconds(3))
                 .contactPollInterval(Duration.ofSeconds(2))
                 .contactPollDelay(Duration.ofMillis(50))
+                .pollSpacing(Duration.ofMillis(100))
                 .reconnectDelay(Duration.ofMillis(100), Duration.ofSeconds(1));
     }
 
@@ -49,6 +52,7 @@ final class SourceHarness implements AutoCloseable {
         source.start(e -> {
             events.add(e);
             registry.apply(e);
+            tap.accept(e);
         });
         return this;
     }

@@ -1,0 +1,185 @@
+package io.github.astreg.source.ami;
+
+import static io.github.astreg.source.ami.SourceHarness.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.astreg.core.model.ContactChange;
+import io.github.astreg.core.model.ContactRecord;
+import io.github.astreg.core.model.ContactStatus;
+import io.github.astreg.core.model.EndpointStateEvent;
+import io.github.astreg.core.model.NodeChange;
+import io.github.astreg.core.model.NodeStatus;
+import io.github.astreg.core.model.Origin;
+import io.github.astreg.core.model.RttStats;
+import io.github.astreg.testkit.FakeAsterisk;
+import io.github.astreg.testkit.Registration;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/**
+ * When the contact list is read, and that live events do not wait for a read: only contacts the
+ * source has no details of trigger a read, triggers are coalesced, reads are spaced by
+ * {@code pollSpacing}, and a list in flight does not hold up the events behind it.
+ */
+class AmiPollPolicyTest {
+    private static FakeAsterisk pbx() {
+        return FakeAsterisk.builder("pbx1")
+                .systemName("pbx1")
+                .timestampEvents(true)
+                .pjsipEndpoints("1001", "1002", "1003", "1004", "1005", "1006")
+                .build()
+                .start();
+    }
+
+    private static boolean hasAddress(SourceHarness h, String endpoint, String uri) {
+        return h.contact(endpoint, uri).map(c -> c.address().isPresent()).orElse(false);
+    }
+
+    private static boolean isContact(EndpointStateEvent e, String uri, Origin origin) {
+        return e.origin() == origin
+                && e.change() instanceof ContactChange
+                && ((ContactChange) e.change()).uri().equals(uri);
+    }
+
+    @Test
+    void aStatusChangeOfAKnownContactReadsNoList() throws InterruptedException {
+        FakeAsterisk pbx = pbx();
+        String uri = pbx.register("1001", Registration.from("127.0.0.1", 5061).rtt(Duration.ofNanos(700_000)));
+        try (SourceHarness h = new SourceHarness(
+                        pbx,
+                        b -> b.contactPollInterval(Duration.ofMinutes(10))
+                                .contactPollDelay(Duration.ofMillis(50))
+                                .pollSpacing(Duration.ZERO))
+                .start()
+                .awaitConnected()) {
+            assertThat(hasAddress(h, "PJSIP/1001", uri)).isTrue(); // from the snapshot
+            long polls = h.counter("polls");
+
+            pbx.unreachable("1001");
+            pbx.qualify("1001", Duration.ofNanos(900_000)); // Reachable again, with a new RTT
+            await(
+                    "flap applied",
+                    () -> h.contact("PJSIP/1001", uri)
+                            .flatMap(ContactRecord::rtt)
+                            .map(RttStats::last)
+                            .equals(Optional.of(Duration.ofNanos(900_000))));
+            // a read the flap triggered would start contactPollDelay (50 ms) after it: give it six times that
+            Thread.sleep(300);
+            assertThat(h.counter("polls"))
+                    .as("reads after a status change of a known contact")
+                    .isEqualTo(polls);
+
+            // a new contact is what needs the list
+            String uri2 = pbx.register("1002", Registration.from("127.0.0.1", 5062));
+            await("1002 read from the list", () -> hasAddress(h, "PJSIP/1002", uri2));
+            assertThat(h.counter("polls")).isEqualTo(polls + 1);
+        }
+    }
+
+    @Test
+    void manyNewContactsInOneWindowCostOneRead() {
+        try (SourceHarness h = new SourceHarness(
+                        pbx(),
+                        b -> b.contactPollInterval(Duration.ofMinutes(10))
+                                .contactPollDelay(Duration.ofSeconds(1))
+                                .pollSpacing(Duration.ZERO))
+                .start()
+                .awaitConnected()) {
+            long polls = h.counter("polls");
+            Map<String, String> uris = new ConcurrentHashMap<>();
+            for (int i = 1; i <= 5; i++) {
+                String ep = "100" + i;
+                uris.put(ep, h.pbx.register(ep, Registration.from("127.0.0.1", 5060 + i)));
+            }
+            await(
+                    "every new contact read from the list",
+                    () -> uris.entrySet().stream().allMatch(e -> hasAddress(h, "PJSIP/" + e.getKey(), e.getValue())));
+            assertThat(h.counter("polls")).isEqualTo(polls + 1);
+        }
+    }
+
+    @Test
+    void triggeredReadsAreSpacedAndCoalescedMeanwhile() {
+        Duration spacing = Duration.ofMillis(1500);
+        try (SourceHarness h = new SourceHarness(
+                        pbx(),
+                        b -> b.contactPollInterval(Duration.ofMinutes(10))
+                                .contactPollDelay(Duration.ofMillis(10))
+                                .pollSpacing(spacing))
+                .start()) {
+            AtomicLong snapshotEnd = new AtomicLong();
+            Map<String, Long> firstPollRow = new ConcurrentHashMap<>();
+            h.tap = e -> {
+                long now = System.nanoTime();
+                if (e.change() instanceof NodeChange && ((NodeChange) e.change()).status() == NodeStatus.SNAPSHOT_END) {
+                    snapshotEnd.set(now);
+                } else if (e.origin() == Origin.POLL && e.change() instanceof ContactChange) {
+                    firstPollRow.putIfAbsent(((ContactChange) e.change()).uri(), now);
+                }
+            };
+            h.awaitConnected();
+            long polls = h.counter("polls");
+
+            // the snapshot read every list: the first triggered read waits the spacing after it
+            String uri1 = h.pbx.register("1001", Registration.from("127.0.0.1", 5061));
+            await("1001 read from the list", () -> firstPollRow.containsKey(uri1));
+            assertThat(firstPollRow.get(uri1) - snapshotEnd.get()).isGreaterThanOrEqualTo(spacing.toNanos());
+
+            // two new contacts while the spacing runs: one read, a spacing after the previous one
+            String uri2 = h.pbx.register("1002", Registration.from("127.0.0.1", 5062));
+            String uri3 = h.pbx.register("1003", Registration.from("127.0.0.1", 5063));
+            await(
+                    "1002 and 1003 read from the list",
+                    () -> firstPollRow.containsKey(uri2) && firstPollRow.containsKey(uri3));
+            assertThat(firstPollRow.get(uri2) - firstPollRow.get(uri1)).isGreaterThanOrEqualTo(spacing.toNanos());
+            assertThat(h.counter("polls")).isEqualTo(polls + 2);
+            assertThat(hasAddress(h, "PJSIP/1003", uri3)).isTrue();
+        }
+    }
+
+    @Test
+    void liveEventsDoNotWaitForAListInFlight() throws InterruptedException {
+        try (SourceHarness h = new SourceHarness(
+                        pbx(),
+                        b -> b.contactPollInterval(Duration.ofMinutes(10))
+                                // the read starts right after the first event of a registration burst
+                                .contactPollDelay(Duration.ofNanos(1))
+                                .pollSpacing(Duration.ZERO)
+                                .keepaliveInterval(Duration.ofSeconds(20))
+                                .readTimeout(Duration.ofSeconds(40))
+                                .actionTimeout(Duration.ofSeconds(40)))
+                .start()
+                .awaitConnected()) {
+            long polls = h.counter("polls");
+            CountDownLatch reachable = new CountDownLatch(1);
+            AtomicLong pollsAtReachable = new AtomicLong(-1);
+            String uri = "sip:1001@127.0.0.1:5061";
+            h.tap = e -> {
+                if (isContact(e, uri, Origin.AMI) && ((ContactChange) e.change()).status() == ContactStatus.REACHABLE) {
+                    pollsAtReachable.compareAndSet(-1, h.counter("polls"));
+                    reachable.countDown();
+                }
+            };
+            // every answer to an action (the list's response, each item, its end) now takes 1 s
+            h.pbx.faults().slowResponses(Duration.ofSeconds(1));
+            h.pbx.register("1001", Registration.from("127.0.0.1", 5061).rtt(Duration.ofNanos(800_000)));
+
+            assertThat(reachable.await(20, TimeUnit.SECONDS)).isTrue();
+            assertThat(pollsAtReachable.get()).as("a list read was in flight").isEqualTo(polls + 1);
+            List<EndpointStateEvent> seen = List.copyOf(h.events);
+            assertThat(seen).noneMatch(e -> isContact(e, uri, Origin.POLL));
+
+            h.pbx.faults().slowResponses(Duration.ZERO);
+            await("1001 read from the list", () -> hasAddress(h, "PJSIP/1001", uri));
+            assertThat(h.contact("PJSIP/1001", uri).orElseThrow().status()).isEqualTo(ContactStatus.REACHABLE);
+            assertThat(h.source.isConnected()).isTrue();
+        }
+    }
+}
