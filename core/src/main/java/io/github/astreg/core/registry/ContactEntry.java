@@ -7,8 +7,8 @@ import io.github.astreg.core.model.HostPort;
 import io.github.astreg.core.model.RttStats;
 import io.github.astreg.core.model.Version;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Optional;
-import java.util.TreeSet;
 
 /**
  * Mutable state of one contact on one node, merged field by field: each field keeps the version
@@ -34,8 +34,14 @@ final class ContactEntry {
     private Optional<Instant> expiresAt = Optional.empty();
     private Version expiresVersion = Version.ZERO;
     private final RttWindow rtt;
-    /** Versions of non-removal observations newer than {@link #removedAt}; the smallest is when the registration began. */
-    private final TreeSet<Version> registrations = new TreeSet<>();
+    /**
+     * The oldest versions of non-removal observations newer than {@link #removedAt}, ascending, at most
+     * {@link #REGISTRATION_CANDIDATES}; the first is when the registration began. A flat array: the
+     * common refresh is newer than all of them and costs one comparison with the last.
+     */
+    private final Version[] registrations = new Version[REGISTRATION_CANDIDATES];
+
+    private int registrationCount;
     /** The newest version of anything applied, used to order the changes handed to sinks. */
     Version emitted = Version.ZERO;
     /** Snapshot generation of the node in which this contact was last seen (R6). */
@@ -53,7 +59,7 @@ final class ContactEntry {
             if (v.isNewerThan(removedAt)) {
                 boolean wasVisible = status != ContactStatus.REMOVED || hasFields();
                 removedAt = v;
-                registrations.headSet(v, true).clear();
+                dropRegistrationsUpTo(v);
                 rtt.dropUpTo(v);
                 changed = wasVisible;
             }
@@ -95,16 +101,42 @@ final class ContactEntry {
         if (c.rtt().isPresent()) {
             changed |= rtt.add(v, c.rtt().get());
         }
-        // only the oldest candidates matter: skip the common case of a refresh newer than all of them
-        if (registrations.size() < REGISTRATION_CANDIDATES || v.isOlderThan(registrations.last())) {
-            Version before = registrations.isEmpty() ? null : registrations.first();
-            registrations.add(v);
-            if (registrations.size() > REGISTRATION_CANDIDATES) {
-                registrations.pollLast();
-            }
-            changed |= !registrations.first().equals(before);
-        }
+        changed |= addRegistration(v);
         return changed;
+    }
+
+    /** Keeps {@code v} if it is among the oldest candidates; returns whether the first one changed. */
+    private boolean addRegistration(Version v) {
+        int n = registrationCount;
+        // only the oldest candidates matter: skip the common case of a refresh newer than all of them
+        if (n == REGISTRATION_CANDIDATES && !v.isOlderThan(registrations[n - 1])) {
+            return false;
+        }
+        int pos = n;
+        while (pos > 0 && v.isOlderThan(registrations[pos - 1])) {
+            pos--;
+        }
+        if (pos > 0 && registrations[pos - 1].equals(v)) {
+            return false; // the same observation again
+        }
+        int kept = Math.min(n, REGISTRATION_CANDIDATES - 1);
+        System.arraycopy(registrations, pos, registrations, pos + 1, kept - pos);
+        registrations[pos] = v;
+        registrationCount = kept + 1;
+        return pos == 0;
+    }
+
+    /** A removal at {@code v}: registrations that began at or before it are over. */
+    private void dropRegistrationsUpTo(Version v) {
+        int n = 0;
+        while (n < registrationCount && !registrations[n].isNewerThan(v)) {
+            n++;
+        }
+        if (n > 0) {
+            System.arraycopy(registrations, n, registrations, 0, registrationCount - n);
+            Arrays.fill(registrations, registrationCount - n, registrationCount, null);
+            registrationCount -= n;
+        }
     }
 
     private <T> Optional<T> visible(Optional<T> value, Version setAt) {
@@ -141,9 +173,7 @@ final class ContactEntry {
 
     /** When the current registration began: the oldest observation since the last removal. */
     Optional<Instant> registeredAt() {
-        return registrations.isEmpty()
-                ? Optional.empty()
-                : Optional.of(registrations.first().observedAt());
+        return registrationCount == 0 ? Optional.empty() : Optional.of(registrations[0].observedAt());
     }
 
     /** Live at this instant, ignoring the node (R2, R4). */
@@ -154,12 +184,19 @@ final class ContactEntry {
         if (expiresAt.isEmpty() || !expiresVersion.isNewerThan(removedAt)) {
             return true;
         }
-        Instant x = expiresAt.get();
-        return x.getEpochSecond() * 1_000_000_000L + x.getNano() > nowNanos;
+        return EpochNanos.of(expiresAt.get()) > nowNanos;
+    }
+
+    /** When this contact stops being live by expiry alone (R4), or {@code Long.MAX_VALUE} if never. */
+    long liveUntilNanos() {
+        if (expiresAt.isEmpty() || !expiresVersion.isNewerThan(removedAt)) {
+            return Long.MAX_VALUE;
+        }
+        return EpochNanos.of(expiresAt.get());
     }
 
     Instant registeredAtOrEpoch() {
-        return registrations.isEmpty() ? Instant.EPOCH : registrations.first().observedAt();
+        return registrationCount == 0 ? Instant.EPOCH : registrations[0].observedAt();
     }
 
     Optional<java.time.Duration> lastRtt() {

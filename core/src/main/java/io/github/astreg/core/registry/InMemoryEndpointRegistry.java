@@ -30,7 +30,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,8 +54,16 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
     private final RegistryConfig config;
     private final Clock clock;
     private final Object lock = new Object();
-    private final Map<EndpointId, TreeMap<NodeId, PresenceEntry>> endpoints = new HashMap<>();
+    /** Written under {@link #lock}; read without it by the {@link #locate} fast path. */
+    private final ConcurrentHashMap<EndpointId, EndpointEntry> endpoints = new ConcurrentHashMap<>();
+
     private final Map<NodeId, NodeEntry> nodes = new HashMap<>();
+    /**
+     * Bumped (under the lock) whenever a node's status changes or a stale node heartbeats again: every
+     * cached {@code locate} answer computed before may rank that node's contacts wrongly.
+     */
+    private volatile long nodeEpoch;
+
     private final CopyOnWriteArrayList<RegistryListener> listeners = new CopyOnWriteArrayList<>();
 
     private InMemoryEndpointRegistry(Builder b) {
@@ -186,6 +194,9 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
                 return out;
             }
             Instant now = clock.instant();
+            if (isStale(n, EpochNanos.of(now))) {
+                nodeEpoch++; // it may be live again: cached answers ranked it last
+            }
             if (now.isAfter(n.heartbeatAt)) {
                 n.heartbeatAt = now;
             }
@@ -218,15 +229,10 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
                     removeAllOf(ne.getKey(), n, nowVersion, Origin.REGISTRY, out);
                 }
             }
-            Iterator<Map.Entry<EndpointId, TreeMap<NodeId, PresenceEntry>>> eps =
-                    endpoints.entrySet().iterator();
+            Iterator<EndpointEntry> eps = endpoints.values().iterator();
             while (eps.hasNext()) {
-                Map.Entry<EndpointId, TreeMap<NodeId, PresenceEntry>> ep = eps.next();
-                Iterator<Map.Entry<NodeId, PresenceEntry>> ps =
-                        ep.getValue().entrySet().iterator();
-                while (ps.hasNext()) {
-                    Map.Entry<NodeId, PresenceEntry> pe = ps.next();
-                    PresenceEntry p = pe.getValue();
+                EndpointEntry ep = eps.next();
+                for (PresenceEntry p : ep.presence()) {
                     Iterator<ContactEntry> cs = p.contacts.values().iterator();
                     while (cs.hasNext()) {
                         ContactEntry c = cs.next();
@@ -234,10 +240,11 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
                                 && c.expiresAt().map(x -> !x.isAfter(now)).orElse(false)) {
                             Version v = Version.max(nowVersion, c.newest().next());
                             c.apply(
-                                    ContactChange.builder(ep.getKey(), c.uri, ContactStatus.REMOVED)
+                                    ContactChange.builder(ep.id, c.uri, ContactStatus.REMOVED)
                                             .build(),
                                     v);
-                            out.add(emitContact(pe.getKey(), ep.getKey(), c, v, Origin.REGISTRY));
+                            ep.answer = null;
+                            out.add(emitContact(p.node, ep.id, c, v, Origin.REGISTRY));
                         } else if (c.isRemoved() && c.removedAt.observedAt().isBefore(purgeBefore)) {
                             cs.remove();
                         }
@@ -246,14 +253,11 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
                             && p.visibleState() == null
                             && p.visibleDevice() == null
                             && p.lastUpdate.observedAt().isBefore(purgeBefore)) {
-                        ps.remove();
-                        NodeEntry n = nodes.get(pe.getKey());
-                        if (n != null) {
-                            n.endpoints.remove(ep.getKey());
-                        }
+                        ep.remove(p);
+                        p.nodeEntry.endpoints.remove(ep.id);
                     }
                 }
-                if (ep.getValue().isEmpty()) {
+                if (ep.isEmpty()) {
                     eps.remove();
                 }
             }
@@ -264,12 +268,20 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
 
     private void applyContact(EndpointStateEvent e, ContactChange c, List<EndpointStateEvent> out) {
         PresenceEntry p = presence(e.node(), c.endpoint());
-        ContactEntry entry = p.contacts.computeIfAbsent(c.uri(), u -> new ContactEntry(u, config.rttWindow()));
-        markSeen(e.node(), entry);
+        ContactEntry entry = p.contacts.get(c.uri());
+        if (entry == null) {
+            entry = new ContactEntry(c.uri(), config.rttWindow());
+            p.contacts.put(c.uri(), entry);
+        }
+        NodeEntry n = p.nodeEntry;
+        if (n.snapshotOpen) {
+            entry.seenInSnapshot = n.snapshotGeneration;
+        }
         Version v = e.version();
         // the newest observation of any kind, changed or not, so the value does not depend on arrival order
         p.lastUpdate = Version.max(p.lastUpdate, v);
         if (entry.apply(c, v)) {
+            p.owner.answer = null;
             out.add(emitContact(e.node(), c.endpoint(), entry, v, e.origin()));
         }
     }
@@ -282,8 +294,8 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
 
     private void applyEndpoint(EndpointStateEvent e, EndpointChange c, List<EndpointStateEvent> out) {
         PresenceEntry p = presence(e.node(), c.endpoint());
-        NodeEntry n = nodes.get(e.node());
-        if (n != null && n.snapshotOpen) {
+        NodeEntry n = p.nodeEntry;
+        if (n.snapshotOpen) {
             p.endpointSeenInSnapshot = n.snapshotGeneration;
         }
         Version v = e.version();
@@ -331,8 +343,8 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
 
     private void applyDevice(EndpointStateEvent e, DeviceChange c, List<EndpointStateEvent> out) {
         PresenceEntry p = presence(e.node(), c.endpoint());
-        NodeEntry n = nodes.get(e.node());
-        if (n != null && n.snapshotOpen) {
+        NodeEntry n = p.nodeEntry;
+        if (n.snapshotOpen) {
             p.deviceSeenInSnapshot = n.snapshotGeneration;
         }
         Version v = e.version();
@@ -390,6 +402,7 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
                     changed = true;
                 }
                 if (changed) {
+                    nodeEpoch++; // status, or a heartbeat that may end staleness: ranks change
                     out.add(nodeChange(id, n, v));
                 }
             }
@@ -422,6 +435,7 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
                             ContactChange.builder(ep, c.uri, ContactStatus.REMOVED)
                                     .build(),
                             rv);
+                    p.owner.answer = null;
                     out.add(emitContact(id, ep, c, rv, Origin.REGISTRY));
                 }
             }
@@ -446,6 +460,7 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
                             ContactChange.builder(ep, c.uri, ContactStatus.REMOVED)
                                     .build(),
                             rv);
+                    p.owner.answer = null;
                     out.add(emitContact(id, ep, c, rv, origin));
                 }
             }
@@ -458,20 +473,18 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
         }
     }
 
-    private void markSeen(NodeId node, ContactEntry entry) {
-        NodeEntry n = nodes.get(node);
-        if (n != null && n.snapshotOpen) {
-            entry.seenInSnapshot = n.snapshotGeneration;
-        }
-    }
-
     private PresenceEntry presence(NodeId node, EndpointId endpoint) {
-        PresenceEntry p =
-                endpoints.computeIfAbsent(endpoint, k -> new TreeMap<>()).get(node);
+        EndpointEntry ep = endpoints.get(endpoint);
+        if (ep == null) {
+            ep = new EndpointEntry(endpoint);
+            endpoints.put(endpoint, ep);
+        }
+        PresenceEntry p = ep.get(node);
         if (p == null) {
-            p = new PresenceEntry();
-            endpoints.get(endpoint).put(node, p);
-            nodes.computeIfAbsent(node, k -> new NodeEntry()).endpoints.add(endpoint);
+            NodeEntry n = nodes.computeIfAbsent(node, k -> new NodeEntry());
+            p = new PresenceEntry(ep, node, n);
+            ep.add(p);
+            n.endpoints.add(endpoint);
         }
         return p;
     }
@@ -480,34 +493,56 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
 
     @Override
     public Optional<Location> locate(EndpointId endpoint) {
-        // hot path (dialplan lookups): one pass, no sorting, one allocation for the answer
-        long nowNanos = nanos(clock.instant());
-        synchronized (lock) {
-            TreeMap<NodeId, PresenceEntry> ps = endpoints.get(endpoint);
-            if (ps == null) {
-                return Optional.empty();
+        // hot path (dialplan lookups): the answer cached per endpoint, read without the lock
+        EndpointEntry entry = endpoints.get(endpoint);
+        if (entry == null) {
+            return Optional.empty();
+        }
+        EndpointEntry.LocateAnswer cached = entry.answer;
+        if (cached != null && cached.nodeEpoch() == nodeEpoch) {
+            // a millisecond clock is cheap; the answer holds for every instant inside that millisecond
+            long from = clock.millis() * 1_000_000L;
+            if (from >= cached.fromNanos() && from + 999_999L < cached.untilNanos()) {
+                return cached.location();
             }
-            NodeId bestNode = null;
-            ContactEntry best = null;
+        }
+        return computeLocation(entry);
+    }
+
+    /** Computes and caches the R2 answer, with the first instant it may stop being right. */
+    private Optional<Location> computeLocation(EndpointEntry entry) {
+        long nowNanos = EpochNanos.of(clock.instant());
+        synchronized (lock) {
+            long epoch = nodeEpoch;
+            long until = Long.MAX_VALUE;
+            PresenceEntry best = null;
+            ContactEntry bestContact = null;
             boolean bestStale = true;
-            for (Map.Entry<NodeId, PresenceEntry> pe : ps.entrySet()) {
-                PresenceEntry p = pe.getValue();
+            for (PresenceEntry p : entry.presence()) {
                 if (p.contacts.isEmpty()) {
                     continue;
                 }
-                boolean stale = isStale(nodes.get(pe.getKey()), nowNanos);
+                NodeEntry n = p.nodeEntry;
+                boolean stale = isStale(n, nowNanos);
+                if (!stale && n.status == NodeStatus.UP && !n.statusVersion.equals(Version.ZERO)) {
+                    until = Math.min(until, staleAt(n));
+                }
                 for (ContactEntry c : p.contacts.values()) {
                     if (!c.isLiveAt(nowNanos)) {
                         continue;
                     }
-                    if (best == null || isBetter(stale, pe.getKey(), c, bestStale, bestNode, best)) {
-                        best = c;
-                        bestNode = pe.getKey();
+                    until = Math.min(until, c.liveUntilNanos());
+                    if (bestContact == null || isBetter(stale, p.node, c, bestStale, best.node, bestContact)) {
+                        bestContact = c;
+                        best = p;
                         bestStale = stale;
                     }
                 }
             }
-            return best == null ? Optional.empty() : Optional.of(toLocation(bestNode, best));
+            Optional<Location> location =
+                    bestContact == null ? Optional.empty() : Optional.of(toLocation(best.node, bestContact));
+            entry.answer = new EndpointEntry.LocateAnswer(location, epoch, nowNanos, until);
+            return location;
         }
     }
 
@@ -534,18 +569,18 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
 
     @Override
     public List<Location> locateAll(EndpointId endpoint) {
-        long nowNanos = nanos(clock.instant());
+        long nowNanos = EpochNanos.of(clock.instant());
         List<Candidate> candidates = new ArrayList<>();
         synchronized (lock) {
-            TreeMap<NodeId, PresenceEntry> ps = endpoints.get(endpoint);
-            if (ps == null) {
+            EndpointEntry entry = endpoints.get(endpoint);
+            if (entry == null) {
                 return List.of();
             }
-            for (Map.Entry<NodeId, PresenceEntry> pe : ps.entrySet()) {
-                boolean stale = isStale(nodes.get(pe.getKey()), nowNanos);
-                for (ContactEntry c : pe.getValue().contacts.values()) {
+            for (PresenceEntry p : entry.presence()) {
+                boolean stale = isStale(p.nodeEntry, nowNanos);
+                for (ContactEntry c : p.contacts.values()) {
                     if (c.isLiveAt(nowNanos)) {
-                        candidates.add(new Candidate(pe.getKey(), c, stale));
+                        candidates.add(new Candidate(p.node, c, stale));
                     }
                 }
             }
@@ -562,10 +597,6 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
 
     private record Candidate(NodeId node, ContactEntry contact, boolean stale) {}
 
-    private static long nanos(Instant t) {
-        return t.getEpochSecond() * 1_000_000_000L + t.getNano();
-    }
-
     private static boolean isLiveIgnoringNode(ContactEntry c, Instant now) {
         return c.status.isLive() && c.expiresAt().map(x -> x.isAfter(now)).orElse(true);
     }
@@ -574,23 +605,22 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
     public Optional<EndpointRecord> find(EndpointId endpoint) {
         Instant now = clock.instant();
         synchronized (lock) {
-            TreeMap<NodeId, PresenceEntry> ps = endpoints.get(endpoint);
-            if (ps == null || ps.values().stream().allMatch(PresenceEntry::isEmpty)) {
+            EndpointEntry entry = endpoints.get(endpoint);
+            if (entry == null || isEmpty(entry)) {
                 return Optional.empty();
             }
             List<NodePresence> presence = new ArrayList<>();
             List<DeviceState> liveDeviceStates = new ArrayList<>();
-            for (Map.Entry<NodeId, PresenceEntry> pe : ps.entrySet()) {
-                PresenceEntry p = pe.getValue();
+            for (PresenceEntry p : entry.presence()) {
                 if (p.isEmpty()) {
                     continue;
                 }
-                boolean stale = isStale(nodes.get(pe.getKey()), now);
+                boolean stale = isStale(p.nodeEntry, now);
                 List<ContactRecord> contacts = new ArrayList<>();
                 for (ContactEntry c : p.contacts.values()) {
                     if (!c.isRemoved()) {
                         contacts.add(new ContactRecord(
-                                pe.getKey(),
+                                p.node,
                                 c.uri,
                                 c.status,
                                 c.aor(),
@@ -613,7 +643,7 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
                 }
                 Integer channels = p.visibleChannels();
                 presence.add(new NodePresence(
-                        pe.getKey(),
+                        p.node,
                         Optional.ofNullable(p.visibleState()),
                         channels == null ? OptionalInt.empty() : OptionalInt.of(channels),
                         Optional.ofNullable(device),
@@ -622,8 +652,9 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
                         stale));
             }
             Optional<Location> location = locate(endpoint);
-            Optional<RttStats> rtt = location.flatMap(l ->
-                    Optional.ofNullable(ps.get(l.node()).contacts.get(l.uri())).flatMap(ContactEntry::rttStats));
+            Optional<RttStats> rtt = location.flatMap(
+                    l -> Optional.ofNullable(entry.get(l.node()).contacts.get(l.uri()))
+                            .flatMap(ContactEntry::rttStats));
             DeviceState aggregated = liveDeviceStates.isEmpty()
                     ? (presence.stream().anyMatch(p -> p.deviceState().isPresent())
                             ? DeviceState.UNAVAILABLE
@@ -650,9 +681,9 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
     @Override
     public List<EndpointId> endpoints() {
         synchronized (lock) {
-            return endpoints.entrySet().stream()
-                    .filter(e -> e.getValue().values().stream().anyMatch(p -> !p.isEmpty()))
-                    .map(Map.Entry::getKey)
+            return endpoints.values().stream()
+                    .filter(e -> !isEmpty(e))
+                    .map(e -> e.id)
                     .sorted()
                     .toList();
         }
@@ -688,6 +719,20 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
         }
     }
 
+    private static boolean isEmpty(EndpointEntry entry) {
+        for (PresenceEntry p : entry.presence()) {
+            if (!p.isEmpty()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** When a node that is UP turns stale unless it heartbeats again (R5). */
+    private long staleAt(NodeEntry n) {
+        return EpochNanos.plus(EpochNanos.of(n.heartbeatAt), config.staleAfter().toNanos());
+    }
+
     /** R5: DOWN, or heartbeat older than staleAfter. A node without status is not stale. */
     private boolean isStale(NodeEntry n, Instant now) {
         return staleSinceAt(n, now).isPresent();
@@ -697,8 +742,7 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
         if (n == null || n.statusVersion.equals(Version.ZERO)) {
             return false;
         }
-        return n.status == NodeStatus.DOWN
-                || nanos(n.heartbeatAt) + config.staleAfter().toNanos() <= nowNanos;
+        return n.status == NodeStatus.DOWN || staleAt(n) <= nowNanos;
     }
 
     private Optional<Instant> staleSinceAt(NodeEntry n, Instant now) {

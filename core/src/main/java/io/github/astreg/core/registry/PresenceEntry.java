@@ -2,11 +2,17 @@ package io.github.astreg.core.registry;
 
 import io.github.astreg.core.model.DeviceState;
 import io.github.astreg.core.model.EndpointState;
+import io.github.astreg.core.model.NodeId;
 import io.github.astreg.core.model.Version;
 import java.util.TreeMap;
 
 /** Mutable state of one endpoint on one node (R1). Guarded by the registry's lock. */
 final class PresenceEntry {
+    final EndpointEntry owner;
+    final NodeId node;
+    /** The node's own entry; nodes are never forgotten, so the reference stays valid. */
+    final NodeEntry nodeEntry;
+
     EndpointState state;
     Version stateVersion = Version.ZERO;
     Integer channels;
@@ -22,6 +28,12 @@ final class PresenceEntry {
     int endpointSeenInSnapshot;
     int deviceSeenInSnapshot;
     final TreeMap<String, ContactEntry> contacts = new TreeMap<>();
+
+    PresenceEntry(EndpointEntry owner, NodeId node, NodeEntry nodeEntry) {
+        this.owner = owner;
+        this.node = node;
+        this.nodeEntry = nodeEntry;
+    }
 
     EndpointState visibleState() {
         return state != null && stateVersion.isNewerThan(removedAt) ? state : null;

@@ -75,7 +75,7 @@ class RegistryConvergenceProperties {
         return one.list().ofMinSize(1).ofMaxSize(40);
     }
 
-    private static List<EndpointStateEvent> toEvents(List<Obs> list) {
+    static List<EndpointStateEvent> toEvents(List<Obs> list) {
         List<EndpointStateEvent> out = new ArrayList<>();
         long seq = 0;
         for (Obs o : list) {

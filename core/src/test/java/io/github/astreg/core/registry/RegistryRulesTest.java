@@ -278,6 +278,32 @@ class RegistryRulesTest {
     }
 
     @Test
+    void R5_aStaleNodeThatHeartbeatsAgainWinsTheVeryNextLookup() {
+        registry.apply(ev.registered("pbx2", P1001, "sip:b@h2:5060", "h2", 5060, t(10)));
+        registry.apply(ev.registered("pbx1", P1001, "sip:a@h1:5060", "h1", 5060, t(20)));
+        clock.set(t(150)); // both stale: the newest registration wins among stale nodes
+        assertThat(located().node()).isEqualTo(PBX1);
+        assertThat(located().node()).isEqualTo(PBX1); // answered from the cache
+        registry.heartbeat(PBX2, "collector-b");
+        assertThat(located().node()).isEqualTo(PBX2);
+        registry.apply(ev.node("pbx2", NodeStatus.DOWN, t(151)));
+        assertThat(located().node()).isEqualTo(PBX1);
+    }
+
+    @Test
+    void R4_aCachedLocationEndsWhenTheContactExpires() {
+        registry.apply(
+                ev.contact("pbx1", P1001, "sip:a@h:5060", ContactStatus.REACHABLE, t(95), b -> b.expiresAt(t(105))));
+        registry.apply(
+                ev.contact("pbx2", P1001, "sip:b@h:5060", ContactStatus.REACHABLE, t(90), b -> b.expiresAt(t(200))));
+        assertThat(located().node()).isEqualTo(PBX1);
+        clock.set(t(105).minusNanos(1));
+        assertThat(located().node()).isEqualTo(PBX1);
+        clock.set(t(105));
+        assertThat(located().node()).isEqualTo(PBX2);
+    }
+
+    @Test
     void R5_downNodeIsStaleButItsContactsAreKept() {
         registry.apply(ev.registered("pbx1", P1001, "sip:a@h1:5060", "h1", 5060, t(20)));
         registry.apply(ev.node("pbx1", NodeStatus.DOWN, t(95)));
