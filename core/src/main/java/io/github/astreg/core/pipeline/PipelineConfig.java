@@ -12,7 +12,9 @@ import java.util.regex.Pattern;
  *
  * @param collectorId this collector's name, written with each node heartbeat (default {@code astreg})
  * @param batchSize most changes per sink write (default 500)
- * @param flushInterval how long a sink waits for a batch to fill before writing (default 50 ms)
+ * @param flushInterval how long a sink lingers after the first pending change for more to batch with it
+ *     (default 0: write as soon as the sink is free; changes that arrive during a write form the next
+ *     batch, so batches grow with the load by themselves and a quiet system writes each change at once)
  * @param retryInitialBackoff first wait after a failed write (default 100 ms)
  * @param retryMaxBackoff cap of the exponential backoff (default 30 s)
  * @param heartbeatInterval how often node heartbeats are written (default 5 s; keep well under staleAfter)
@@ -39,7 +41,7 @@ public record PipelineConfig(
         if (batchSize < 1 || batchSize > 100_000) {
             errors.add("batchSize: must be 1..100000, was " + batchSize);
         }
-        positive(errors, "flushInterval", flushInterval);
+        notNegative(errors, "flushInterval", flushInterval);
         positive(errors, "retryInitialBackoff", retryInitialBackoff);
         positive(errors, "retryMaxBackoff", retryMaxBackoff);
         positive(errors, "heartbeatInterval", heartbeatInterval);
@@ -52,6 +54,14 @@ public record PipelineConfig(
         }
         if (!errors.isEmpty()) {
             throw new IllegalArgumentException("invalid pipeline config: " + String.join("; ", errors));
+        }
+    }
+
+    private static void notNegative(List<String> errors, String name, Duration d) {
+        if (d == null) {
+            errors.add(name + ": must be set");
+        } else if (d.isNegative()) {
+            errors.add(name + ": must not be negative, was " + d);
         }
     }
 
@@ -102,7 +112,7 @@ public record PipelineConfig(
     public static final class Builder {
         private String collectorId = "astreg";
         private int batchSize = 500;
-        private Duration flushInterval = Duration.ofMillis(50);
+        private Duration flushInterval = Duration.ZERO;
         private Duration retryInitialBackoff = Duration.ofMillis(100);
         private Duration retryMaxBackoff = Duration.ofSeconds(30);
         private Duration heartbeatInterval = Duration.ofSeconds(5);

@@ -32,6 +32,9 @@ final class SinkWorker {
     private final Thread thread;
     private boolean closing;
     private boolean inFlight;
+    /** The worker waits for changes (idle, or lingering for a batch): only then does {@link #offer} wake it. */
+    private boolean waitingForChanges;
+
     private long batchesWritten;
     private long changesWritten;
     private long failures;
@@ -60,7 +63,10 @@ final class SinkWorker {
             for (EndpointStateEvent e : changes) {
                 merge(e);
             }
-            changed.signalAll();
+            if (waitingForChanges) {
+                // a wake-up per offer would cost a context switch per observation at high rates
+                changed.signalAll();
+            }
         } finally {
             lock.unlock();
         }
@@ -142,13 +148,15 @@ final class SinkWorker {
         try {
             inFlight = false;
             changed.signalAll();
+            waitingForChanges = true;
             while (pending.isEmpty()) {
                 if (closing) {
+                    waitingForChanges = false;
                     return null;
                 }
                 changed.awaitUninterruptibly();
             }
-            // let a batch fill up for flushInterval, unless it is full already or we are closing
+            // linger for a fuller batch when configured, unless it is full already or we are closing
             long deadline = System.nanoTime() + config.flushInterval().toNanos();
             while (pending.size() < config.batchSize() && !closing) {
                 long left = deadline - System.nanoTime();
@@ -162,6 +170,7 @@ final class SinkWorker {
                     break;
                 }
             }
+            waitingForChanges = false;
             List<EndpointStateEvent> batch = new ArrayList<>(Math.min(pending.size(), config.batchSize()));
             Iterator<Map.Entry<ObservationKey, EndpointStateEvent>> it =
                     pending.entrySet().iterator();

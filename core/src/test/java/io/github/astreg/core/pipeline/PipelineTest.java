@@ -218,6 +218,34 @@ class PipelineTest {
     }
 
     @Test
+    void byDefaultAnIdleSinkWritesAtOnce_andChangesArrivingDuringAWriteFormTheNextBatch() throws Exception {
+        InMemoryEndpointRegistry registry = InMemoryEndpointRegistry.create();
+        StuckSink sink = new StuckSink("natural");
+        Pipeline p = pipeline(
+                registry,
+                PipelineConfig.builder()
+                        .heartbeatInterval(Duration.ofHours(1))
+                        .sweepInterval(Duration.ofHours(1))
+                        .build(),
+                sink);
+        assertThat(PipelineConfig.builder().build().flushInterval()).isZero();
+        p.start();
+        Instant start = Instant.now();
+        // the first change is written on its own, without waiting for company
+        p.receive(ev.device("pbx1", "PJSIP/1000", DeviceState.INUSE, start));
+        assertThat(sink.entered.await(10, TimeUnit.SECONDS)).isTrue();
+        // while that write hangs, 30 more changes arrive: they are written together next
+        for (int i = 1; i <= 30; i++) {
+            p.receive(ev.device("pbx1", "PJSIP/" + (1000 + i), DeviceState.INUSE, start.plusMillis(i)));
+        }
+        sink.release.countDown();
+        assertThat(p.awaitFlushed(Duration.ofSeconds(10))).isTrue();
+        assertThat(sink.writes.get()).isEqualTo(2);
+        assertThat(sink.maxBatch.get()).isEqualTo(30);
+        assertThat(sink.snapshot()).hasSize(31);
+    }
+
+    @Test
     void aStuckSinkNeverBlocksSources() throws Exception {
         InMemoryEndpointRegistry registry = InMemoryEndpointRegistry.create();
         StuckSink stuck = new StuckSink("stuck");
@@ -334,7 +362,7 @@ class PipelineTest {
     void configReportsEveryBadFieldAtOnce() {
         assertThatThrownBy(() -> PipelineConfig.builder()
                         .batchSize(0)
-                        .flushInterval(Duration.ZERO)
+                        .flushInterval(Duration.ofMillis(-1))
                         .collectorId("bad id")
                         .build())
                 .isInstanceOf(IllegalArgumentException.class)
