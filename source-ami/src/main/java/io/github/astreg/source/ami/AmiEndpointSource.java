@@ -473,8 +473,13 @@ public final class AmiEndpointSource implements EndpointEventSource {
             if (lostGeneration == gen) {
                 throw new LinkLost("connection closed");
             }
-            long wait = listItems.isEmpty() ? nextDeadline() - System.nanoTime() : 0;
-            Inbound in = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
+            Inbound in = queue.poll();
+            if (in == null && listItems.isEmpty()) {
+                long wait = nextDeadline() - System.nanoTime();
+                if (wait > 0) {
+                    in = queue.poll(wait, TimeUnit.NANOSECONDS);
+                }
+            }
             if (in == WAKE) {
                 wakePosted.set(false);
             } else if (in != null) {
@@ -498,7 +503,9 @@ public final class AmiEndpointSource implements EndpointEventSource {
                         System.nanoTime() + config.contactPollInterval().toNanos();
                 continue;
             }
-            checkReadTimeouts(now);
+            if (!reads.isEmpty()) {
+                checkReadTimeouts(now);
+            }
             if (now - nextPingNanos >= 0) {
                 if (now - lastEventNanos < config.keepaliveInterval().toNanos()) {
                     // events are flowing: the link is alive, no Ping needed (the read timeout still guards it)
@@ -541,10 +548,11 @@ public final class AmiEndpointSource implements EndpointEventSource {
             d = nextLossCheckNanos;
         }
         long spacing = config.pollSpacing().toNanos();
-        for (Trigger t : List.of(pollTrigger, endpointTrigger)) {
-            if (t.due && t.inFlight.isEmpty() && t.startAt(spacing) - d < 0) {
-                d = t.startAt(spacing);
-            }
+        if (pollTrigger.due && pollTrigger.inFlight.isEmpty() && pollTrigger.startAt(spacing) - d < 0) {
+            d = pollTrigger.startAt(spacing);
+        }
+        if (endpointTrigger.due && endpointTrigger.inFlight.isEmpty() && endpointTrigger.startAt(spacing) - d < 0) {
+            d = endpointTrigger.startAt(spacing);
         }
         long timeout = config.actionTimeout().toNanos();
         for (ListRead r : reads.values()) {
@@ -609,7 +617,7 @@ public final class AmiEndpointSource implements EndpointEventSource {
         try {
             if (e instanceof ContactStatusEvent) {
                 events.incrementAndGet();
-                onContactStatus(headers(e), in);
+                onContactStatus((ContactStatusEvent) e, in);
             } else if (e instanceof PeerStatusEvent) {
                 events.incrementAndGet();
                 onPeerStatus(headers(e), in);
@@ -670,9 +678,9 @@ public final class AmiEndpointSource implements EndpointEventSource {
         return AmiMapping.timestamp(h).orElseGet(() -> asteriskClock.toAsterisk(in.receivedAt));
     }
 
-    private void onContactStatus(Headers h, Inbound in) {
-        Optional<ContactChange> change = AmiMapping.contactStatus(h);
-        Instant at = observedAt(h, in);
+    private void onContactStatus(ContactStatusEvent e, Inbound in) {
+        Optional<ContactChange> change = AmiMapping.contactStatus(e);
+        Instant at = AmiMapping.timestamp(e.getTimestamp()).orElseGet(() -> asteriskClock.toAsterisk(in.receivedAt));
         if (change.isPresent()) {
             ContactChange c = change.get();
             emit(Origin.AMI, at, c);

@@ -22,12 +22,17 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.asteriskjava.manager.event.ContactStatusEvent;
 
 /**
  * Pure functions from AMI frames ({@link Headers}) to canonical changes. No I/O, no state: the source
- * keeps what little state there is (the chan_sip contact of each peer) and passes it in.
+ * keeps what little state there is (the chan_sip contact of each peer) and passes it in. The one
+ * thing remembered is a bounded memo of PJSIP endpoint ids already validated (immutable values): the
+ * same few thousand names arrive in every event, and validating them again each time was a
+ * measurable share of the source's thread.
  *
  * <p>Every function throws {@link MalformedFrameException} for a frame it cannot read; callers count
  * and log those. What they return for frames that are fine but of no interest is documented per
@@ -35,6 +40,13 @@ import java.util.regex.Pattern;
  */
 public final class AmiMapping {
     private static final Pattern SIP_STATUS_MS = Pattern.compile("(?i)^(OK|LAGGED)\\s*\\((\\d+)\\s*ms\\)$");
+    /** Validated PJSIP endpoint ids by resource; cleared when full (a memo, never a source of truth). */
+    private static final ConcurrentHashMap<String, EndpointId> PJSIP_IDS = new ConcurrentHashMap<>();
+
+    private static final int PJSIP_IDS_MAX = 65_536;
+    /** Epoch seconds below which {@code round(seconds * 1e6)} is exact in a double (year 2255). */
+    private static final double EXACT_MICROS_LIMIT = 9.0e9;
+
     private static final Pattern URI_HOST_PORT =
             Pattern.compile("^(?i)(sips?):(?:[^@;>]*@)?(\\[[0-9A-Fa-f:.]+\\]|[^:;>?]+)(?::(\\d{1,5}))?");
 
@@ -44,7 +56,25 @@ public final class AmiMapping {
 
     /** Asterisk's {@code Timestamp} header (epoch seconds with micros), when present and valid. */
     public static Optional<Instant> timestamp(Headers h) {
-        return h.get("Timestamp").flatMap(AmiMapping::parseTimestamp);
+        Optional<Instant> parsed = h.parsedTimestamp();
+        return parsed.isPresent() ? parsed : h.get("Timestamp").flatMap(AmiMapping::parseTimestamp);
+    }
+
+    /**
+     * asterisk-java's {@code Double} reading of {@code Timestamp} as an instant, to the microsecond,
+     * as {@link #parseTimestamp} would read the header's text (a double holds epoch microseconds of
+     * this era exactly: the closest double to the text is within 0.12 µs, the product within 0.25).
+     */
+    public static Optional<Instant> timestamp(Double seconds) {
+        if (seconds == null || !(seconds > 0) || seconds.isInfinite()) {
+            return Optional.empty();
+        }
+        double s = seconds;
+        if (s >= EXACT_MICROS_LIMIT) {
+            return parseTimestamp(BigDecimal.valueOf(s).toPlainString());
+        }
+        long micros = Math.round(s * 1_000_000d);
+        return Optional.of(Instant.ofEpochSecond(micros / 1_000_000, (micros % 1_000_000) * 1000));
     }
 
     /** Parses {@code 1795671175.618230}; empty when it is no positive epoch time. */
@@ -92,27 +122,70 @@ public final class AmiMapping {
      * contact changed but not its status (the contact list then tells).
      */
     public static Optional<ContactChange> contactStatus(Headers h) {
-        String uri = h.require("URI");
-        String text = h.require("ContactStatus");
-        Optional<String> aor = h.get("AOR");
-        String endpointName = h.get("EndpointName")
-                .or(() -> aor)
-                .orElseThrow(() -> new MalformedFrameException("ContactStatus without EndpointName and AOR"));
-        EndpointId endpoint = endpoint("PJSIP", endpointName);
+        return contactStatus(
+                h.get("URI").orElse(null),
+                h.get("ContactStatus").orElse(null),
+                h.get("AOR").orElse(null),
+                h.get("EndpointName").orElse(null),
+                h.get("RoundtripUsec").orElse(null));
+    }
+
+    /**
+     * {@link #contactStatus(Headers)} read straight from asterisk-java's event: the same values, the
+     * same rules, without copying the event into headers first (this is the source's hot path).
+     * asterisk-java reads {@code ContactStatus: Unknown} as {@code null}.
+     */
+    public static Optional<ContactChange> contactStatus(ContactStatusEvent e) {
+        String status = e.getContactStatus();
+        return contactStatus(
+                Headers.clean(e.getUri()),
+                status == null ? "Unknown" : Headers.clean(status),
+                Headers.clean(e.getAor()),
+                Headers.clean(e.getEndpointName()),
+                Headers.clean(e.getRoundtripUsec()));
+    }
+
+    /** The values as {@link Headers#get} gives them: trimmed, null when absent. */
+    private static Optional<ContactChange> contactStatus(
+            String uri, String text, String aor, String endpointName, String roundtripUsec) {
+        if (uri == null) {
+            throw new MalformedFrameException("missing header URI");
+        }
+        if (text == null) {
+            throw new MalformedFrameException("missing header ContactStatus");
+        }
+        String name = endpointName != null ? endpointName : aor;
+        if (name == null) {
+            throw new MalformedFrameException("ContactStatus without EndpointName and AOR");
+        }
+        EndpointId endpoint = endpoint("PJSIP", name);
         if (text.equalsIgnoreCase("Updated")) {
             return Optional.empty();
         }
         ContactStatus status = contactStatus(text);
         ContactChange.Builder b =
-                ContactChange.builder(endpoint, checkUri(uri), status).aor(aor);
+                ContactChange.builder(endpoint, checkUri(uri), status).aor(Optional.ofNullable(aor));
         if (status == ContactStatus.REACHABLE) {
-            rtt(h.getLong("RoundtripUsec")).ifPresent(b::rtt);
+            rtt(Headers.parseLong(roundtripUsec)).ifPresent(b::rtt);
         }
         return Optional.of(b.build());
     }
 
     /** Maps a contact status word of events and lists. */
     public static ContactStatus contactStatus(String text) {
+        // Asterisk's own spellings first: no lower-cased copy per event
+        switch (text) {
+            case "Reachable":
+                return ContactStatus.REACHABLE;
+            case "Unreachable":
+                return ContactStatus.UNREACHABLE;
+            case "NonQualified":
+                return ContactStatus.NON_QUALIFIED;
+            case "Removed":
+                return ContactStatus.REMOVED;
+            default:
+                break;
+        }
         switch (text.trim().toLowerCase(Locale.ROOT)) {
             case "nonqualified":
             case "unqualified":
@@ -447,11 +520,26 @@ public final class AmiMapping {
     }
 
     private static EndpointId endpoint(String tech, String resource) {
+        boolean pjsip = tech.equals("PJSIP");
+        if (pjsip) {
+            EndpointId known = PJSIP_IDS.get(resource);
+            if (known != null) {
+                return known;
+            }
+        }
+        EndpointId id;
         try {
-            return new EndpointId(tech, resource);
+            id = new EndpointId(tech, resource);
         } catch (IllegalArgumentException e) {
             throw new MalformedFrameException("'" + shorten(tech + "/" + resource) + "' is no endpoint");
         }
+        if (pjsip) {
+            if (PJSIP_IDS.size() >= PJSIP_IDS_MAX) {
+                PJSIP_IDS.clear();
+            }
+            PJSIP_IDS.put(resource, id);
+        }
+        return id;
     }
 
     private static String checkUri(String uri) {

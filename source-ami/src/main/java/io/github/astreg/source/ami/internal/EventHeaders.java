@@ -1,7 +1,6 @@
 package io.github.astreg.source.ami.internal;
 
 import io.github.astreg.source.ami.internal.events.HeaderEvent;
-import java.math.BigDecimal;
 import java.util.Optional;
 import org.asteriskjava.manager.event.ContactStatusEvent;
 import org.asteriskjava.manager.event.EndpointList;
@@ -59,9 +58,7 @@ public final class EventHeaders {
         } else {
             return Optional.empty();
         }
-        if (event.getTimestamp() != null) {
-            b.put("Timestamp", BigDecimal.valueOf(event.getTimestamp()).toPlainString());
-        }
+        b.timestamp(AmiMapping.timestamp(event.getTimestamp()).orElse(null));
         b.put("SystemName", event.getSystemName());
         return Optional.of(b.build());
     }

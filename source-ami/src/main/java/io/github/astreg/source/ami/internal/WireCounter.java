@@ -21,7 +21,9 @@ import org.asteriskjava.manager.event.UserEvent;
  * delivered, since asterisk-java delivers its DisconnectEvent last. One instance per connection.
  */
 public final class WireCounter {
+    /** Frames read, by their {@code Event:} line as read. */
     private final ConcurrentHashMap<String, LongAdder> read = new ConcurrentHashMap<>();
+
     private final ConcurrentHashMap<String, LongAdder> delivered = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Class<?>, String> typeNames = new ConcurrentHashMap<>();
     private final Map<String, Long> reported = new HashMap<>();
@@ -48,8 +50,13 @@ public final class WireCounter {
             return;
         }
         if (line != null && line.length() > 6 && line.regionMatches(true, 0, "Event:", 0, 6)) {
-            String type = line.substring(6).trim().toLowerCase(Locale.ROOT);
-            read.computeIfAbsent(type, k -> new LongAdder()).increment();
+            // counted by the line as read (this runs on asterisk-java's reader thread for every frame);
+            // folded into lower-case types only when compared
+            LongAdder n = read.get(line);
+            if (n == null) {
+                n = read.computeIfAbsent(line, k -> new LongAdder());
+            }
+            n.increment();
         }
     }
 
@@ -100,9 +107,10 @@ public final class WireCounter {
         return new Lost(total, types);
     }
 
+    /** Frames read per lower-case type, from the counts per {@code Event:} line. */
     private static Map<String, Long> snapshot(Map<String, LongAdder> m) {
         Map<String, Long> out = new HashMap<>();
-        m.forEach((k, v) -> out.put(k, v.sum()));
+        m.forEach((line, v) -> out.merge(line.substring(6).trim().toLowerCase(Locale.ROOT), v.sum(), Long::sum));
         return out;
     }
 }

@@ -262,4 +262,44 @@ class AmiMappingTest {
                 .as("Updated says nothing about the status")
                 .isEmpty();
     }
+
+    @Test
+    void asteriskJavasDoubleTimestampReadsAsTheHeaderText() {
+        java.util.Random random = new java.util.Random(42);
+        for (int i = 0; i < 200_000; i++) {
+            // 2000-01-01 .. 2100-01-01, every microsecond digit pattern
+            long seconds = 946_684_800L + (long) (random.nextDouble() * 3_155_760_000L);
+            String text = seconds + "." + String.format("%06d", random.nextInt(1_000_000));
+            Double asParsedByAsteriskJava = Double.valueOf(text);
+            assertThat(AmiMapping.timestamp(asParsedByAsteriskJava))
+                    .as(text)
+                    .isEqualTo(AmiMapping.parseTimestamp(text));
+        }
+        assertThat(AmiMapping.timestamp((Double) null)).isEmpty();
+        assertThat(AmiMapping.timestamp(0.0)).isEmpty();
+        assertThat(AmiMapping.timestamp(Double.NaN)).isEmpty();
+        assertThat(AmiMapping.timestamp(Double.POSITIVE_INFINITY)).isEmpty();
+        assertThat(AmiMapping.timestamp(1.0e10)).isEqualTo(AmiMapping.parseTimestamp("10000000000"));
+    }
+
+    @Test
+    void headersLookUpCaseInsensitivelyAndTheLastValueWins() {
+        Headers h = Headers.builder()
+                .put("URI", "sip:a@h")
+                .put("uri", "sip:b@h")
+                .put("Blank", "  ")
+                .put("Unknown", "<unknown>")
+                .put("Skipped", null)
+                .build();
+        assertThat(h.get("Uri")).contains("sip:b@h");
+        assertThat(h.get("blank")).isEmpty();
+        assertThat(h.get("UNKNOWN")).isEmpty();
+        assertThat(h.get("Skipped")).isEmpty();
+        assertThat(h.asMap()).hasSize(3);
+        Headers many = Headers.of(java.util.stream.IntStream.range(0, 40)
+                .boxed()
+                .collect(java.util.stream.Collectors.toMap(i -> "H" + i, i -> "v" + i)));
+        assertThat(many.get("h39")).contains("v39");
+        assertThat(many.get("H0")).contains("v0");
+    }
 }

@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.asteriskjava.manager.event.ContactStatusEvent;
 import org.asteriskjava.manager.event.ManagerEvent;
 import org.asteriskjava.manager.event.ResponseEvent;
 import org.asteriskjava.manager.internal.AsteriskJavaEventBuilder;
@@ -132,10 +133,25 @@ class EventClassesTest {
     void liveEventsMapTheSameThroughAsteriskJava() {
         AsteriskJavaEventBuilder b = builder(true);
         for (Transcript.Frame f : PJSIP.events("ContactStatus")) {
-            Headers viaAj = EventHeaders.of(b.build(f.raw())).orElseThrow();
+            ManagerEvent event = b.build(f.raw());
+            Headers viaAj = EventHeaders.of(event).orElseThrow();
             assertThat(AmiMapping.contactStatus(viaAj)).isEqualTo(AmiMapping.contactStatus(f.headers()));
             assertThat(AmiMapping.timestamp(viaAj)).isEqualTo(AmiMapping.timestamp(f.headers()));
+            // the source's hot path reads the event directly
+            assertThat(AmiMapping.contactStatus((ContactStatusEvent) event))
+                    .isEqualTo(AmiMapping.contactStatus(f.headers()));
+            assertThat(AmiMapping.timestamp(event.getTimestamp())).isEqualTo(AmiMapping.timestamp(f.headers()));
         }
+        // values asterisk-java leaves as Asterisk sent them: blank, null spellings, N/A, Unknown
+        Map<String, String> odd =
+                new LinkedHashMap<>(PJSIP.events("ContactStatus").get(0).raw());
+        odd.put("AOR", " ");
+        odd.put("RoundtripUsec", "N/A");
+        odd.put("ContactStatus", "Unknown");
+        ManagerEvent oddEvent = b.build(odd);
+        assertThat(AmiMapping.contactStatus((ContactStatusEvent) oddEvent))
+                .isEqualTo(AmiMapping.contactStatus(EventHeaders.of(oddEvent).orElseThrow()))
+                .isEqualTo(AmiMapping.contactStatus(Headers.of(odd)));
         for (Transcript.Frame f : AST20.events("PeerStatus")) {
             Headers viaAj = EventHeaders.of(b.build(f.raw())).orElseThrow();
             assertThat(AmiMapping.peerStatus(viaAj, java.util.Optional.of("sip:x@127.0.0.1:5060")))

@@ -27,13 +27,15 @@ public abstract class HeaderEvent extends ResponseEvent {
         }
     }
 
-    /** The headers of the frame, with {@code Timestamp}, {@code SystemName} and {@code ActionID} when present. */
+    /**
+     * The headers of the frame, with {@code SystemName} and {@code ActionID} when present, and the
+     * event's {@code Timestamp} already parsed ({@link Headers#parsedTimestamp()}).
+     */
     public final Headers headers() {
         Headers.Builder b = Headers.builder();
         headers.forEach(b::put);
-        if (getTimestamp() != null) {
-            b.put("Timestamp", java.math.BigDecimal.valueOf(getTimestamp()).toPlainString());
-        }
+        b.timestamp(io.github.astreg.source.ami.internal.AmiMapping.timestamp(getTimestamp())
+                .orElse(null));
         b.put("SystemName", getSystemName());
         b.put("ActionID", getActionId());
         return b.build();
