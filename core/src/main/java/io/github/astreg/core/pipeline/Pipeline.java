@@ -1,7 +1,9 @@
 package io.github.astreg.core.pipeline;
 
+import io.github.astreg.core.model.ChangeKind;
 import io.github.astreg.core.model.EndpointStateEvent;
 import io.github.astreg.core.model.NodeId;
+import io.github.astreg.core.model.ObservationKey;
 import io.github.astreg.core.registry.InMemoryEndpointRegistry;
 import io.github.astreg.core.spi.EndpointEventSource;
 import io.github.astreg.core.spi.EndpointSink;
@@ -13,11 +15,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,14 +51,19 @@ import org.slf4j.LoggerFactory;
  */
 public final class Pipeline implements EventReceiver, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Pipeline.class);
+    private static final ChangeKind[] KINDS = ChangeKind.values();
 
     private final InMemoryEndpointRegistry registry;
     private final PipelineConfig config;
     private final List<EndpointEventSource> sources;
     private final io.github.astreg.core.registry.EndpointRegistry seed;
     private final List<SinkWorker> workers = new ArrayList<>();
-    private final Set<NodeId> watchedNodes = ConcurrentHashMap.newKeySet();
-    private final ConcurrentHashMap<String, AtomicLong> receivedByNodeAndKind = new ConcurrentHashMap<>();
+    /**
+     * Observations received per node (the nodes heartbeats are written for, R5) and, per node, per
+     * {@link ChangeKind} ordinal: counted on the source's thread without building a key per event.
+     */
+    private final ConcurrentHashMap<NodeId, AtomicLongArray> receivedByNode = new ConcurrentHashMap<>();
+
     private final AtomicLong received = new AtomicLong();
     private final AtomicLong applied = new AtomicLong();
     private final Object lifecycle = new Object();
@@ -127,10 +136,11 @@ public final class Pipeline implements EventReceiver, AutoCloseable {
     public void receive(EndpointStateEvent event) {
         Objects.requireNonNull(event, "event");
         received.incrementAndGet();
-        receivedByNodeAndKind
-                .computeIfAbsent(event.node() + "/" + event.kind().jsonName(), k -> new AtomicLong())
-                .incrementAndGet();
-        watchedNodes.add(event.node());
+        AtomicLongArray byKind = receivedByNode.get(event.node());
+        if (byKind == null) {
+            byKind = receivedByNode.computeIfAbsent(event.node(), n -> new AtomicLongArray(KINDS.length));
+        }
+        byKind.incrementAndGet(event.kind().ordinal());
         List<EndpointStateEvent> changes = registry.apply(event);
         publish(changes);
     }
@@ -140,15 +150,19 @@ public final class Pipeline implements EventReceiver, AutoCloseable {
             return;
         }
         applied.addAndGet(changes.size());
+        ObservationKey[] keys = new ObservationKey[changes.size()];
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = changes.get(i).key();
+        }
         for (SinkWorker w : workers) {
-            w.offer(changes);
+            w.offer(changes, keys);
         }
     }
 
     /** Writes a heartbeat for every node this pipeline has heard from (R5). */
     void heartbeat() {
         try {
-            for (NodeId node : watchedNodes) {
+            for (NodeId node : receivedByNode.keySet()) {
                 publish(registry.heartbeat(node, config.collectorId()));
             }
         } catch (RuntimeException e) {
@@ -182,10 +196,15 @@ public final class Pipeline implements EventReceiver, AutoCloseable {
     }
 
     public PipelineMetrics metrics() {
-        Map<String, Long> byKind = new LinkedHashMap<>();
-        receivedByNodeAndKind.entrySet().stream()
-                .sorted(Map.Entry.comparingByKey())
-                .forEach(e -> byKind.put(e.getKey(), e.getValue().get()));
+        Map<String, Long> byKind = new TreeMap<>();
+        receivedByNode.forEach((node, counts) -> {
+            for (ChangeKind kind : KINDS) {
+                long n = counts.get(kind.ordinal());
+                if (n > 0) {
+                    byKind.put(node + "/" + kind.jsonName(), n);
+                }
+            }
+        });
         Map<String, Map<String, Long>> sourceCounters = new LinkedHashMap<>();
         for (EndpointEventSource s : sources) {
             sourceCounters.put(s.name(), s.counters());

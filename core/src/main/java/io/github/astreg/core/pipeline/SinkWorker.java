@@ -53,15 +53,19 @@ final class SinkWorker {
         thread.start();
     }
 
-    /** Queues changes, keeping only the newest per key. Never blocks on the store. */
-    void offer(List<EndpointStateEvent> changes) {
+    /**
+     * Queues changes, keeping only the newest per key. Never blocks on the store.
+     *
+     * @param keys {@code keys[i]} is {@code changes.get(i).key()}, computed once for every sink
+     */
+    void offer(List<EndpointStateEvent> changes, ObservationKey[] keys) {
         if (changes.isEmpty()) {
             return;
         }
         lock.lock();
         try {
-            for (EndpointStateEvent e : changes) {
-                merge(e);
+            for (int i = 0; i < keys.length; i++) {
+                merge(keys[i], changes.get(i));
             }
             if (waitingForChanges) {
                 // a wake-up per offer would cost a context switch per observation at high rates
@@ -72,13 +76,18 @@ final class SinkWorker {
         }
     }
 
-    private void merge(EndpointStateEvent e) {
-        ObservationKey key = e.key();
+    private void merge(ObservationKey key, EndpointStateEvent e) {
         EndpointStateEvent old = pending.get(key);
-        if (old == null || e.version().isNewerThan(old.version())) {
+        if (old == null || isNewer(e, old)) {
             pending.remove(key);
             pending.put(key, e);
         }
+    }
+
+    /** {@code e.version().isNewerThan(old.version())} without building two versions per change. */
+    private static boolean isNewer(EndpointStateEvent e, EndpointStateEvent old) {
+        int c = e.observedAt().compareTo(old.observedAt());
+        return c != 0 ? c > 0 : e.sequence() > old.sequence();
     }
 
     /** Waits until everything offered so far is written, or the timeout passes. */
@@ -194,8 +203,8 @@ final class SinkWorker {
             for (EndpointStateEvent e : batch) {
                 pending.put(e.key(), e);
             }
-            for (EndpointStateEvent e : newer.values()) {
-                merge(e);
+            for (Map.Entry<ObservationKey, EndpointStateEvent> e : newer.entrySet()) {
+                merge(e.getKey(), e.getValue());
             }
             inFlight = false;
             changed.signalAll();
