@@ -29,6 +29,10 @@ public final class WireCounter {
     private final Map<String, Long> reported = new HashMap<>();
     private Map<String, Long> readAtLastCheck = Map.of();
     private final java.util.function.Consumer<String> onJunk;
+    /** The last {@code Event:} line read and its counter; touched by the reader thread only. */
+    private String lastLine;
+
+    private LongAdder lastAdder;
 
     /** A counter that ignores lines that are no AMI header. */
     public WireCounter() {
@@ -43,7 +47,7 @@ public final class WireCounter {
         this.onJunk = onJunk;
     }
 
-    /** Called by the socket for every line it reads. */
+    /** Called by the socket (asterisk-java's one reader thread of the connection) for every line it reads. */
     public void onLine(String line) {
         if (line != null && !line.isEmpty() && line.indexOf(':') < 0 && !line.startsWith("Asterisk Call Manager")) {
             onJunk.accept(line);
@@ -52,9 +56,13 @@ public final class WireCounter {
         if (line != null && line.length() > 6 && line.regionMatches(true, 0, "Event:", 0, 6)) {
             // counted by the line as read (this runs on asterisk-java's reader thread for every frame);
             // folded into lower-case types only when compared
-            LongAdder n = read.get(line);
-            if (n == null) {
+            // (one reader thread per connection: the last line's counter spares a hash lookup in a
+            // stream of events of one type)
+            LongAdder n = lastAdder;
+            if (n == null || !line.equals(lastLine)) {
                 n = read.computeIfAbsent(line, k -> new LongAdder());
+                lastLine = line;
+                lastAdder = n;
             }
             n.increment();
         }
