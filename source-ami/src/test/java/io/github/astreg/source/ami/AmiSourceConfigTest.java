@@ -23,6 +23,8 @@ class AmiSourceConfigTest {
         assertThat(c.keepaliveInterval()).isEqualTo(Duration.ofSeconds(5));
         assertThat(c.readTimeout()).isGreaterThan(c.keepaliveInterval());
         assertThat(c.contactPollInterval()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(c.contactPollDelay()).isEqualTo(Duration.ofMillis(200));
+        assertThat(c.pollSpacing()).isEqualTo(Duration.ofSeconds(2));
         assertThat(c.secret()).isEqualTo(SECRET);
     }
 
@@ -46,6 +48,7 @@ class AmiSourceConfigTest {
                         .keepaliveInterval(Duration.ofSeconds(20))
                         .readTimeout(Duration.ofSeconds(10))
                         .contactPollInterval(Duration.ZERO)
+                        .pollSpacing(Duration.ofMillis(-1))
                         .reconnectDelay(Duration.ofSeconds(5), Duration.ofSeconds(1))
                         .eventQueueCapacity(1)
                         .build())
@@ -58,6 +61,7 @@ class AmiSourceConfigTest {
                         "eventMask:",
                         "readTimeout:",
                         "contactPollInterval:",
+                        "pollSpacing:",
                         "reconnectDelayMax:",
                         "eventQueueCapacity:");
     }
@@ -78,6 +82,7 @@ class AmiSourceConfigTest {
         m.put("readTimeout", "9s");
         m.put("contactPollInterval", "1m");
         m.put("contactPollDelay", "100ms");
+        m.put("pollSpacing", "0s");
         m.put("reconnectDelayMin", "100ms");
         m.put("reconnectDelayMax", "10s");
         m.put("eventQueueCapacity", "5000");
@@ -94,6 +99,7 @@ class AmiSourceConfigTest {
         assertThat(c.readTimeout()).isEqualTo(Duration.ofSeconds(9));
         assertThat(c.contactPollInterval()).isEqualTo(Duration.ofMinutes(1));
         assertThat(c.contactPollDelay()).isEqualTo(Duration.ofMillis(100));
+        assertThat(c.pollSpacing()).isZero();
         assertThat(c.reconnectDelayMin()).isEqualTo(Duration.ofMillis(100));
         assertThat(c.reconnectDelayMax()).isEqualTo(Duration.ofSeconds(10));
         assertThat(c.eventQueueCapacity()).isEqualTo(5000);
