@@ -14,8 +14,10 @@ import io.github.astreg.core.model.NodeChange;
 import io.github.astreg.core.model.NodeId;
 import io.github.astreg.core.model.NodeStatus;
 import io.github.astreg.core.model.ObservationKey;
+import io.github.astreg.core.model.Version;
 import io.github.astreg.core.spi.EndpointSink;
 import io.github.astreg.sink.redis.internal.ApplyScript;
+import io.github.astreg.sink.redis.internal.EventText;
 import io.github.astreg.sink.redis.internal.Ordering;
 import io.github.astreg.sink.redis.internal.RedisClients;
 import java.time.Clock;
@@ -23,6 +25,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -91,7 +94,8 @@ public final class RedisEndpointSink implements EndpointSink {
     private final String markerKey;
     private final String channel;
     private final Map<ObservationKey, EndpointStateEvent> written;
-    private final Set<String> indexed = new HashSet<>();
+    private final Set<IndexEntry> indexed = new HashSet<>();
+    private final Map<ObservationKey, RttSeen> rttSeen = new HashMap<>();
     private final AtomicLong applied = new AtomicLong();
     private final AtomicLong ignored = new AtomicLong();
     private final AtomicLong batches = new AtomicLong();
@@ -191,13 +195,10 @@ public final class RedisEndpointSink implements EndpointSink {
         batches.incrementAndGet();
         if (written != null) {
             for (EndpointStateEvent e : batch) {
-                EndpointStateEvent old = written.get(e.key());
-                if (old == null || e.version().isNewerThan(old.version())) {
-                    written.put(e.key(), e);
-                }
+                written.merge(e.key(), e, (old, nu) -> nu.version().isNewerThan(old.version()) ? nu : old);
             }
-            prune(now);
         }
+        prune(now);
         if (lost) {
             resyncs.incrementAndGet();
             indexed.clear();
@@ -227,24 +228,12 @@ public final class RedisEndpointSink implements EndpointSink {
         }
     }
 
-    /** Sends one pipeline; returns whether the marker was missing (the store lost its data). */
+    /**
+     * Sends one pipeline; returns whether the marker was missing (the store lost its data). Outside
+     * Cluster each script call is sent as soon as its changes are encoded, so Redis runs the first
+     * calls while the next ones are being encoded.
+     */
     private boolean apply(List<EndpointStateEvent> events, Instant now, boolean checkMarker) {
-        List<Call> calls = new ArrayList<>(events.size() + 4);
-        List<String[]> indexAdds = new ArrayList<>();
-        for (EndpointStateEvent e : events) {
-            encode(e, now, calls);
-            if (e.endpoint().isPresent()) {
-                String ep = e.endpoint().get().toString();
-                String cacheKey = e.node().value() + '\u0000' + ep;
-                if (indexed.add(cacheKey)) {
-                    indexAdds.add(new String[] {keys.nodeIndex(e.node()), ep});
-                    indexAdds.add(new String[] {keys.endpointIndex(), ep});
-                }
-            }
-        }
-        if (indexed.size() > INDEX_CACHE_LIMIT) {
-            indexed.clear();
-        }
         List<String> common = List.of(
                 channel,
                 Ordering.instant(now),
@@ -252,13 +241,33 @@ public final class RedisEndpointSink implements EndpointSink {
                 Long.toString(config.tombstoneRetention().toMillis()),
                 // only a standalone server knows all subscribers of its channel
                 client instanceof RedisClient ? "1" : "0");
-        List<Group> groups = group(calls, common);
+        boolean bySlot = client instanceof RedisClusterClient;
+        List<String[]> indexAdds = new ArrayList<>();
+        List<Group> groups = new ArrayList<>();
+        List<Response<Object>> results = new ArrayList<>();
         Response<String> marker;
-        List<Response<Object>> results = new ArrayList<>(groups.size());
         try (AbstractPipeline p = client.pipelined()) {
             marker = checkMarker ? p.get(markerKey) : null;
-            for (Group g : groups) {
-                results.add(p.evalsha(ApplyScript.sha(), g.keys, g.args));
+            List<Call> calls = new ArrayList<>(bySlot ? events.size() + 4 : GROUP + 1);
+            for (EndpointStateEvent e : events) {
+                encode(e, now, calls);
+                e.endpoint().ifPresent(ep -> {
+                    if (indexed.add(new IndexEntry(e.node(), ep))) {
+                        indexAdds.add(new String[] {keys.nodeIndex(e.node()), ep.toString()});
+                        indexAdds.add(new String[] {keys.endpointIndex(), ep.toString()});
+                    }
+                });
+                if (!bySlot && calls.size() >= GROUP) {
+                    send(p, Group.of(calls, common), groups, results);
+                    calls = new ArrayList<>(GROUP + 1);
+                }
+            }
+            if (bySlot) {
+                for (Group g : groupBySlot(calls, common)) {
+                    send(p, g, groups, results);
+                }
+            } else if (!calls.isEmpty()) {
+                send(p, Group.of(calls, common), groups, results);
             }
             for (String[] add : indexAdds) {
                 p.sadd(add[0], add[1]);
@@ -271,6 +280,9 @@ public final class RedisEndpointSink implements EndpointSink {
             // the index cache must not claim what may not have landed
             indexed.clear();
             throw e;
+        }
+        if (indexed.size() > INDEX_CACHE_LIMIT) {
+            indexed.clear();
         }
         List<Group> retry = new ArrayList<>();
         for (int i = 0; i < groups.size(); i++) {
@@ -291,7 +303,7 @@ public final class RedisEndpointSink implements EndpointSink {
             List<Response<Object>> again = new ArrayList<>(retry.size());
             try (AbstractPipeline p = client.pipelined()) {
                 for (Group g : retry) {
-                    again.add(p.eval(ApplyScript.source(), g.keys, g.args));
+                    again.add(p.eval(ApplyScript.source(), g.keys(), g.args()));
                 }
                 p.sync();
             }
@@ -302,39 +314,27 @@ public final class RedisEndpointSink implements EndpointSink {
         return checkMarker && marker.get() == null;
     }
 
+    private static void send(AbstractPipeline p, Group g, List<Group> groups, List<Response<Object>> results) {
+        groups.add(g);
+        results.add(p.evalsha(ApplyScript.sha(), g.keys(), g.args()));
+    }
+
     /**
-     * Packs changes into script calls of at most {@value #GROUP} changes. In Cluster every call's
-     * keys must share a slot, so changes are grouped by slot first (an endpoint's two keys always
-     * share one); elsewhere any changes may share a call. Changes of one key keep their order.
+     * Cluster: every call's keys must share a slot, so changes are grouped by slot (an endpoint's two
+     * keys always share one) into calls of at most {@value #GROUP} changes. Changes of one key keep
+     * their order.
      */
-    private List<Group> group(List<Call> calls, List<String> common) {
-        List<List<Call>> parts = new ArrayList<>();
-        if (client instanceof RedisClusterClient) {
-            Map<Integer, List<Call>> bySlot = new LinkedHashMap<>();
-            for (Call c : calls) {
-                bySlot.computeIfAbsent(JedisClusterCRC16.getSlot(c.keys.get(0)), k -> new ArrayList<>())
-                        .add(c);
-            }
-            for (List<Call> slot : bySlot.values()) {
-                for (int i = 0; i < slot.size(); i += GROUP) {
-                    parts.add(slot.subList(i, Math.min(slot.size(), i + GROUP)));
-                }
-            }
-        } else {
-            for (int i = 0; i < calls.size(); i += GROUP) {
-                parts.add(calls.subList(i, Math.min(calls.size(), i + GROUP)));
-            }
+    private static List<Group> groupBySlot(List<Call> calls, List<String> common) {
+        Map<Integer, List<Call>> bySlot = new LinkedHashMap<>();
+        for (Call c : calls) {
+            bySlot.computeIfAbsent(JedisClusterCRC16.getSlot(c.keys().get(0)), k -> new ArrayList<>())
+                    .add(c);
         }
-        List<Group> out = new ArrayList<>(parts.size());
-        for (List<Call> part : parts) {
-            List<String> k = new ArrayList<>(part.size() * 2);
-            List<String> a = new ArrayList<>(common.size() + part.size() * 9);
-            a.addAll(common);
-            for (Call c : part) {
-                k.addAll(c.keys);
-                a.addAll(c.args);
+        List<Group> out = new ArrayList<>();
+        for (List<Call> slot : bySlot.values()) {
+            for (int i = 0; i < slot.size(); i += GROUP) {
+                out.add(Group.of(slot.subList(i, Math.min(slot.size(), i + GROUP)), common));
             }
-            out.add(new Group(k, a));
         }
         return out;
     }
@@ -357,52 +357,73 @@ public final class RedisEndpointSink implements EndpointSink {
         return m != null && m.startsWith("NOSCRIPT");
     }
 
-    /** One change: its two keys and its nine arguments (see apply.lua). */
+    /** One change: its two keys and its arguments (see apply.lua). */
     private record Call(List<String> keys, List<String> args) {}
 
     /** One script call: several changes and the common arguments. */
-    private record Group(List<String> keys, List<String> args) {}
+    private record Group(List<String> keys, List<String> args) {
+        static Group of(List<Call> calls, List<String> common) {
+            List<String> keys = new ArrayList<>(calls.size() * 2);
+            List<String> args = new ArrayList<>(common.size() + calls.size() * 4);
+            args.addAll(common);
+            for (Call c : calls) {
+                keys.addAll(c.keys());
+                args.addAll(c.args());
+            }
+            return new Group(keys, args);
+        }
+    }
+
+    /** A (node, endpoint) pair already added to the index sets. */
+    private record IndexEntry(NodeId node, EndpointId endpoint) {}
+
+    /**
+     * The RTT samples this sink wrote for a contact since its registration began: what the stored
+     * {@code rt} says. Kept here rather than computed by the script, which would have to build the
+     * whole stored value in Lua (see apply.lua).
+     */
+    private record RttSeen(Version version, Instant until, long minMicros, long maxMicros, int samples) {
+        String text() {
+            return minMicros + "," + maxMicros + "," + samples;
+        }
+    }
 
     private void encode(EndpointStateEvent e, Instant now, List<Call> calls) {
-        String v = Ordering.version(e.version());
-        String json = EventJson.write(e);
         if (e.change() instanceof ContactChange c) {
             ContactStatus s = c.status();
+            boolean removed = s == ContactStatus.REMOVED;
             calls.add(endpointCall(
+                    e,
                     c.endpoint(),
                     "c",
-                    v,
-                    json,
-                    e.node(),
                     RedisKeys.contactField(e.node(), c.uri()),
-                    s == ContactStatus.REMOVED ? "2" : s.isLive() ? "1" : "0",
+                    removed ? '2' : s.isLive() ? '1' : '0',
                     c.expiresAt().map(Ordering::instant).orElse(""),
-                    s == ContactStatus.REMOVED
-                            ? ""
-                            : Ordering.instant(c.registeredAt().orElse(Instant.EPOCH)),
-                    c.rtt().map(r -> Long.toString(r.toNanos() / 1000)).orElse("")));
+                    removed ? "" : Ordering.instant(c.registeredAt().orElse(Instant.EPOCH)),
+                    rtt(e, c)));
         } else if (e.change() instanceof EndpointChange c) {
             calls.add(endpointCall(
+                    e,
                     c.endpoint(),
                     "e",
-                    v,
-                    json,
-                    e.node(),
                     RedisKeys.endpointField(e.node()),
-                    c.state() == EndpointState.REMOVED ? "2" : "1",
+                    c.state() == EndpointState.REMOVED ? '2' : '1',
                     "",
                     "",
                     ""));
         } else if (e.change() instanceof DeviceChange c) {
-            calls.add(endpointCall(
-                    c.endpoint(), "d", v, json, e.node(), RedisKeys.deviceField(e.node()), "1", "", "", ""));
+            calls.add(endpointCall(e, c.endpoint(), "d", RedisKeys.deviceField(e.node()), '1', "", "", ""));
         } else if (e.change() instanceof NodeChange c) {
             if (c.status() != NodeStatus.UP && c.status() != NodeStatus.DOWN) {
                 return; // snapshot boundaries are registry input, not state
             }
             String nodes = keys.nodes();
+            String json = EventText.write(e);
+            StringBuilder value = new StringBuilder(json.length() + 120);
+            int n = header(value, Ordering.version(e.version()), '1', "", "");
+            value.append(",\"m\":\"\",\"rt\":\"\",\"event\":").append(json).append('}');
             calls.add(new Call(
-                    List.of(nodes, nodes), List.of("n", v, json, e.node().value(), "", "", "", "", "")));
+                    List.of(nodes, nodes), List.of("n", e.node().value(), value.toString(), Integer.toString(n))));
             String nodeKey = keys.node(e.node());
             long ttl = Duration.between(now, e.observedAt().plus(config.heartbeatTtl()))
                     .toMillis();
@@ -410,40 +431,113 @@ public final class RedisEndpointSink implements EndpointSink {
                     List.of(nodeKey, nodeKey),
                     List.of(
                             "h",
-                            v,
+                            Ordering.version(e.version()),
                             json,
                             Long.toString(ttl),
                             c.status().name(),
                             e.observedAt().toString(),
                             c.collector().orElse(""),
-                            c.startedAt().map(Instant::toString).orElse(""),
-                            "")));
+                            c.startedAt().map(Instant::toString).orElse(""))));
         }
     }
 
+    /**
+     * The stored value, built here whole so that the script only compares its header (see
+     * apply.lua): {@code {"v":…,"k":…,"x":…,"r":…,"m":"","rt":…,"event":…}}.
+     */
     private Call endpointCall(
+            EndpointStateEvent e,
             EndpointId ep,
             String op,
-            String v,
-            String json,
-            NodeId node,
             String field,
-            String k,
+            char k,
             String expires,
             String registered,
             String rtt) {
+        StringBuilder value = new StringBuilder(640);
+        int n = header(value, Ordering.version(e.version()), k, expires, registered);
+        value.append(",\"m\":\"\",\"rt\":\"").append(rtt).append("\",\"event\":");
+        EventText.append(value, e);
+        value.append('}');
         return new Call(
                 List.of(keys.endpoint(ep), keys.location(ep)),
-                List.of(op, v, json, node.value(), field, k, expires, registered, rtt));
+                List.of(op, field, value.toString(), Integer.toString(n)));
     }
 
-    /** Drops kept changes the store has forgotten too (expired tombstones and registrations). */
+    /**
+     * Appends {@code {"v":"<version>","k":<k>,"x":"<expires>","r":"<registered>"}} without the closing
+     * brace and returns its length, which the script uses to compare {@code k}, {@code x} and
+     * {@code r} in one substring (all ASCII, so characters are bytes).
+     */
+    private static int header(StringBuilder s, String version, char k, String expires, String registered) {
+        s.append("{\"v\":\"")
+                .append(version)
+                .append("\",\"k\":")
+                .append(k)
+                .append(",\"x\":\"")
+                .append(expires)
+                .append("\",\"r\":\"")
+                .append(registered)
+                .append('"');
+        return s.length();
+    }
+
+    /**
+     * The contact's {@code rt}: {@code <min us>,<max us>,<samples>} over the samples this sink wrote
+     * since the registration began (a removal or a change without RTT starts again), empty when the
+     * change carries no RTT or is a removal. A change not newer than the last one seen for its key
+     * (a retried or replayed batch) reuses what was computed for it.
+     */
+    private String rtt(EndpointStateEvent e, ContactChange c) {
+        boolean none = c.status() == ContactStatus.REMOVED || c.rtt().isEmpty();
+        RttSeen seen = rttSeen.get(e.key());
+        if (seen != null && !e.version().isNewerThan(seen.version())) {
+            if (seen.version().equals(e.version())) {
+                return none ? "" : seen.text();
+            }
+            // older than what this sink already wrote: the store ignores it unless it never got the
+            // newer one; do not let it count
+            return none ? "" : micros(c) + "," + micros(c) + ",1";
+        }
+        if (none) {
+            rttSeen.remove(e.key());
+            return "";
+        }
+        long s = micros(c);
+        RttSeen next = seen == null
+                ? new RttSeen(e.version(), until(c), s, s, 1)
+                : new RttSeen(
+                        e.version(),
+                        until(c),
+                        Math.min(seen.minMicros(), s),
+                        Math.max(seen.maxMicros(), s),
+                        seen.samples() + 1);
+        rttSeen.put(e.key(), next);
+        return next.text();
+    }
+
+    private static long micros(ContactChange c) {
+        return c.rtt().orElseThrow().toNanos() / 1000;
+    }
+
+    private static Instant until(ContactChange c) {
+        return c.expiresAt().orElse(Instant.MAX);
+    }
+
+    /**
+     * Drops kept changes and RTT statistics the store has forgotten too (expired tombstones and
+     * registrations).
+     */
     private void prune(Instant now) {
         if (now.isBefore(lastPrune.plus(PRUNE_EVERY))) {
             return;
         }
         lastPrune = now;
         Instant before = now.minus(config.tombstoneRetention());
+        rttSeen.values().removeIf(r -> r.until().isBefore(before));
+        if (written == null) {
+            return;
+        }
         Iterator<EndpointStateEvent> it = written.values().iterator();
         while (it.hasNext()) {
             EndpointStateEvent e = it.next();

@@ -7,25 +7,31 @@
 -- orders them exactly like core's Version (observedAt, then sequence) and Instant:
 --   instant = 1 sign digit + 17 digits of epoch seconds + 9 digits of nanos      (27 chars)
 --   version = instant + 19 digits of sequence                                    (46 chars)
+-- Lua's "<" on strings follows the server's collation locale (strcoll), and every locale orders
+-- strings of ASCII digits of equal length like their bytes, so "<" is exact for these.
 --
 -- Stored field value (JSON, header first so that it is read here without decoding the event):
 --   {"v":"<version>","k":<1 live|0 not live|2 removed>,"x":"<expiresAt>","r":"<registeredAt>",
 --    "m":"<version of the newest endpoint removal>","rt":"<min us>,<max us>,<samples>","event":{...}}
+-- The sink sends that value whole (with "m" empty), because every byte of a string made in Lua
+-- costs: Redis hashes all of it. So the common paths only cut short substrings out of values:
+--   characters 7..52 are the version, 59 is "k", 53..N ("k", "x" and "r") say whether the location
+--   may have changed, and the event JSON follows '","event":'.
 --
 -- KEYS: two per change, in order: endpoint changes the endpoint hash and the location key; node
 -- changes their key twice.
 -- ARGV: 1 channel ('' = do not publish), 2 now, 3 now ms, 4 tombstone retention ms, 5 '1' to skip
 -- publishing when this server has no subscriber (standalone only: in Cluster or after a Sentinel
--- failover the subscriber may sit on another server); then 9 per change:
---   'c' | 'e' | 'd' (contact, endpoint state, device state):
---        op, version, event JSON, node, field, k, expiresAt, registeredAt, rtt us or ''
---   'n' (last known node state in the nodes hash): op, version, event JSON, node, '', '', '', '', ''
+-- failover the subscriber may sit on another server); then per change:
+--   'c' | 'e' | 'd' (contact, endpoint state, device state): op, field, value, N
+--   'n' (last known node state in the nodes hash): op, node, value, N
 --   'h' (heartbeat hash of a node): op, version, event JSON, TTL ms, status, heartbeatAt,
---        collector or '', startedAt or '', ''
+--        collector or '', startedAt or ''
 -- Returns one number per change: 1 applied (and published), 0 when the store already held a version
 -- as new or newer (or, for a device state, an endpoint removal as new or newer).
 
 local PAT = '^{"v":"(%d*)","k":(%d),"x":"(%d*)","r":"(%d*)","m":"(%d*)","rt":"([%d,]*)"'
+local MPAT = '"m":"(%d*)"'
 
 -- byte-wise "a < b" for names (node ids, URIs): Lua's own string order follows the server's locale
 local function blt(a, b)
@@ -38,16 +44,7 @@ local function blt(a, b)
   return #a < #b
 end
 
--- "a < b" for two version or instant strings of equal length, 13 digits at a time (exact in a double)
-local function lt(a, b)
-  if a == b then return false end
-  for i = 1, #a, 13 do
-    local x, y = tonumber(string.sub(a, i, i + 12)), tonumber(string.sub(b, i, i + 12))
-    if x ~= y then return x < y end
-  end
-  return false
-end
-
+-- the whole header of a stored value (slow paths only)
 local function header(val)
   if not val then return nil end
   local v, k, x, r, m, rt = string.match(val, PAT)
@@ -55,9 +52,19 @@ local function header(val)
   return { v = v, k = tonumber(k), x = x, r = r, m = m, rt = rt }
 end
 
-local function encode(v, k, x, r, m, rt, ev)
-  return '{"v":"' .. v .. '","k":' .. k .. ',"x":"' .. x .. '","r":"' .. r .. '","m":"' .. m
-    .. '","rt":"' .. rt .. '","event":' .. ev .. '}'
+-- the version of a stored value ('{"v":"' then 46 digits then '"'), nil when there is none or the
+-- value is not one this script wrote (such a value is overwritten)
+local function version(val)
+  if not val or string.byte(val, 6) ~= 34 or string.byte(val, 53) ~= 34 or string.byte(val, 1) ~= 123 then
+    return nil
+  end
+  return string.sub(val, 7, 52)
+end
+
+-- the event JSON inside a value (only cut out when somebody listens)
+local function event(val, n)
+  local at = string.find(val, '","event":', n, true)
+  return string.sub(val, at + 10, -2)
 end
 
 -- instant string -> epoch milliseconds (0 before 1970: such instants only ever mean "long ago")
@@ -73,83 +80,8 @@ if CH ~= '' and ARGV[5] == '1' then
   if tonumber(subs[2]) == 0 and tonumber(redis.call('PUBSUB', 'NUMPAT')) == 0 then CH = '' end
 end
 
-local function apply(key, lockey, op, V, EV, A4, A5, A6, A7, A8, A9)
-  if op == 'h' then
-    local cur = redis.call('HGET', key, 'v')
-    if cur and not lt(cur, V) then return 0 end
-    redis.call('HSET', key, 'v', V, 'event', EV, 'status', A5, 'heartbeatAt', A6)
-    if A7 ~= '' then redis.call('HSET', key, 'collector', A7) end
-    if A8 ~= '' then redis.call('HSET', key, 'startedAt', A8) end
-    local ttl = tonumber(A4)
-    if ttl > 0 then redis.call('PEXPIRE', key, ttl) else redis.call('DEL', key) end
-    return 1
-  end
-
-  if op == 'n' then
-    local field = A4
-    local cur = header(redis.call('HGET', key, field))
-    if cur and not lt(cur.v, V) then return 0 end
-    redis.call('HSET', key, field, encode(V, 1, '', '', '', '', EV))
-    if CH ~= '' then redis.call('PUBLISH', CH, EV) end
-    return 1
-  end
-
-  local NODE, field, K, X, R, RTT = A4, A5, A6, A7, A8, A9
-
-  -- R3: strictly newer wins (a device state also loses to an endpoint removal as new or newer)
-  local cur, removal
-  if op == 'd' then
-    local both = redis.call('HMGET', key, field, 'e:' .. NODE)
-    cur, removal = header(both[1]), header(both[2])
-  else
-    cur = header(redis.call('HGET', key, field))
-  end
-  if cur and not lt(cur.v, V) then return 0 end
-  if removal and removal.m ~= '' and not lt(removal.m, V) then return 0 end
-
-  local m, rt = '', ''
-  if op == 'c' then
-    -- R8 as far as a store can: min/max over the samples it saw since the registration began
-    if K ~= '2' and RTT ~= '' then
-      local s = tonumber(RTT)
-      local mn, mx, n = s, s, 1
-      if cur and cur.k ~= 2 and cur.rt ~= '' then
-        local a, b, c = string.match(cur.rt, '^(%d+),(%d+),(%d+)$')
-        if a then
-          mn = math.min(tonumber(a), s)
-          mx = math.max(tonumber(b), s)
-          n = tonumber(c) + 1
-        end
-      end
-      rt = string.format('%d,%d,%d', mn, mx, n)
-    end
-  elseif op == 'e' then
-    if cur then m = cur.m end
-    if K == '2' then
-      -- an endpoint removal also removes the node's older device state, and keeps older ones out
-      m = V
-      local dfield = 'd:' .. NODE
-      local d = header(redis.call('HGET', key, dfield))
-      if d and lt(d.v, V) then redis.call('HDEL', key, dfield) end
-    end
-  end
-  redis.call('HSET', key, field, encode(V, K, X, R, m, rt, EV))
-  if CH ~= '' then redis.call('PUBLISH', CH, EV) end
-
-  if op ~= 'c' and K ~= '2' then
-    -- an endpoint or device state never expires, so neither does the hash (it already did not when
-    -- this field existed and was no removal); contacts are unchanged, so is the location (whose
-    -- key expires by itself with its contact)
-    if not cur or cur.k == 2 then redis.call('PERSIST', key) end
-    return 1
-  end
-  if op == 'c' and cur and cur.k == tonumber(K) and cur.x == X and cur.r == R then
-    -- same liveness, expiry and registration (an RTT or user agent refresh): neither the location
-    -- nor the key's lifetime can change
-    return 1
-  end
-
-  -- R2 location (node staleness is applied by readers), tombstone purge, key TTL
+-- R2 location (node staleness is applied by readers), tombstone purge, key TTL
+local function relocate(key, lockey)
   local all = redis.call('HGETALL', key)
   local best = nil
   local forever = false
@@ -178,10 +110,10 @@ local function apply(key, lockey, op, V, EV, A4, A5, A6, A7, A8, A9)
           forever = true
         end
         -- R2 / R4: live status, not expired; newest registration, then smallest node, then uri
-        if kind == 'c' and h.k == 1 and (h.x == '' or lt(NOW, h.x)) then
+        if kind == 'c' and h.k == 1 and (h.x == '' or NOW < h.x) then
           local node, uri = string.match(f, '^c:([^:]*):(.*)$')
           if node then
-            if best == nil or lt(best.r, h.r)
+            if best == nil or best.r < h.r
                 or (h.r == best.r and (blt(node, best.node) or (node == best.node and blt(uri, best.uri)))) then
               best = { node = node, uri = uri, r = h.r, x = h.x }
             end
@@ -211,14 +143,95 @@ local function apply(key, lockey, op, V, EV, A4, A5, A6, A7, A8, A9)
     local ttl = deadline - NOWMS
     if ttl > 0 then redis.call('PEXPIRE', key, ttl) else redis.call('DEL', key) end
   end
+end
+
+-- a contact ('c'), endpoint state ('e') or device state ('d') of the endpoint hash KEY
+local function apply(key, lockey, op, field, val, n)
+  local V = string.sub(val, 7, 52)
+
+  -- R3: strictly newer wins (a device state also loses to an endpoint removal as new or newer)
+  local cur, removal
+  if op == 'd' then
+    local both = redis.call('HMGET', key, field, 'e' .. string.sub(field, 2))
+    cur, removal = both[1], both[2]
+  else
+    cur = redis.call('HGET', key, field)
+  end
+  local cv = version(cur)
+  if cv and not (cv < V) then return 0 end
+  if removal then
+    local m = string.match(removal, MPAT)
+    if m and #m == 46 and not (m < V) then return 0 end
+  end
+
+  local K = string.sub(val, 59, 59)
+  if op == 'e' then
+    -- "m" carries the version of the newest endpoint removal of this node
+    local m = ''
+    local h = cv and header(cur)
+    if h then m = h.m end
+    if K == '2' then
+      -- an endpoint removal also removes the node's older device state, and keeps older ones out
+      m = V
+      local dfield = 'd' .. string.sub(field, 2)
+      local d = version(redis.call('HGET', key, dfield))
+      if d and d < V then redis.call('HDEL', key, dfield) end
+    end
+    if m ~= '' then val = string.sub(val, 1, n + 6) .. m .. string.sub(val, n + 7) end
+  end
+  redis.call('HSET', key, field, val)
+  if CH ~= '' then redis.call('PUBLISH', CH, event(val, n)) end
+
+  if op ~= 'c' and K ~= '2' then
+    -- an endpoint or device state never expires, so neither does the hash (it already did not when
+    -- this field existed and was no removal); contacts are unchanged, so is the location (whose
+    -- key expires by itself with its contact)
+    if not cv or string.sub(cur, 59, 59) == '2' then redis.call('PERSIST', key) end
+    return 1
+  end
+  if op == 'c' and cv and string.sub(cur, 53, n) == string.sub(val, 53, n) then
+    -- same liveness, expiry and registration (an RTT or user agent refresh): neither the location
+    -- nor the key's lifetime can change
+    return 1
+  end
+  relocate(key, lockey)
+  return 1
+end
+
+local function heartbeat(key, V, EV, TTL, status, at, collector, startedAt)
+  local cur = redis.call('HGET', key, 'v')
+  if cur and not (cur < V) then return 0 end
+  redis.call('HSET', key, 'v', V, 'event', EV, 'status', status, 'heartbeatAt', at)
+  if collector ~= '' then redis.call('HSET', key, 'collector', collector) end
+  if startedAt ~= '' then redis.call('HSET', key, 'startedAt', startedAt) end
+  local ttl = tonumber(TTL)
+  if ttl > 0 then redis.call('PEXPIRE', key, ttl) else redis.call('DEL', key) end
   return 1
 end
 
 local results = {}
-local n = (#ARGV - 5) / 9
-for j = 0, n - 1 do
-  local a = 6 + j * 9
-  results[j + 1] = apply(KEYS[2 * j + 1], KEYS[2 * j + 2], ARGV[a], ARGV[a + 1], ARGV[a + 2],
-    ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6], ARGV[a + 7], ARGV[a + 8])
+local a, j = 6, 1
+while a <= #ARGV do
+  local op, key = ARGV[a], KEYS[2 * j - 1]
+  if op == 'h' then
+    results[j] = heartbeat(key, ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5],
+      ARGV[a + 6], ARGV[a + 7])
+    a = a + 8
+  elseif op == 'n' then
+    local V, val, n = string.sub(ARGV[a + 2], 7, 52), ARGV[a + 2], tonumber(ARGV[a + 3])
+    local cv = version(redis.call('HGET', key, ARGV[a + 1]))
+    if cv and not (cv < V) then
+      results[j] = 0
+    else
+      redis.call('HSET', key, ARGV[a + 1], val)
+      if CH ~= '' then redis.call('PUBLISH', CH, event(val, n)) end
+      results[j] = 1
+    end
+    a = a + 4
+  else
+    results[j] = apply(key, KEYS[2 * j], op, ARGV[a + 1], ARGV[a + 2], tonumber(ARGV[a + 3]))
+    a = a + 4
+  end
+  j = j + 1
 end
 return results

@@ -1,0 +1,105 @@
+package io.github.astreg.sink.redis.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.astreg.core.json.EventJson;
+import io.github.astreg.core.model.Change;
+import io.github.astreg.core.model.ContactChange;
+import io.github.astreg.core.model.ContactStatus;
+import io.github.astreg.core.model.DeviceChange;
+import io.github.astreg.core.model.DeviceState;
+import io.github.astreg.core.model.EndpointChange;
+import io.github.astreg.core.model.EndpointId;
+import io.github.astreg.core.model.EndpointState;
+import io.github.astreg.core.model.EndpointStateEvent;
+import io.github.astreg.core.model.NodeChange;
+import io.github.astreg.core.model.NodeId;
+import io.github.astreg.core.model.NodeStatus;
+import io.github.astreg.core.model.Origin;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** The sink's event writer must produce exactly core's canonical {@link EventJson} text. */
+class EventTextTest {
+    private static final String[] AWKWARD = {
+        "1001",
+        "a b",
+        "quote\"d",
+        "back\\slash",
+        "{brace}",
+        "co:lon",
+        "Ünïcødé ☎",
+        "emoji \uD83D\uDCDE",
+        "sl/ash",
+        "\u2028line sep",
+        "tab-free <>&'"
+    };
+
+    private static List<EndpointStateEvent> events() {
+        List<EndpointStateEvent> out = new ArrayList<>();
+        Instant at = Instant.parse("2026-11-26T09:00:00.123456789Z");
+        long seq = 0;
+        for (String s : AWKWARD) {
+            EndpointId ep = new EndpointId("PJSIP", s.replace('/', '_'));
+            List<Change> changes = new ArrayList<>();
+            for (ContactStatus status : ContactStatus.values()) {
+                changes.add(ContactChange.builder(ep, "sip:" + s + "@10.0.0.1:5060", status)
+                        .build());
+                changes.add(ContactChange.builder(ep, "sip:" + s + "@[2001:db8::1]:5061", status)
+                        .aor(s)
+                        .address("2001:db8::1", 5061)
+                        .userAgent(s)
+                        .rtt(Duration.ofNanos(1_234_567))
+                        .expiresAt(at.plusSeconds(3600))
+                        .jitter(Optional.of(Duration.ofNanos(999)))
+                        .registeredAt(Optional.of(Instant.EPOCH))
+                        .build());
+            }
+            for (EndpointState state : EndpointState.values()) {
+                changes.add(new EndpointChange(ep, state));
+                changes.add(new EndpointChange(ep, state, 3));
+            }
+            for (DeviceState state : DeviceState.values()) {
+                changes.add(new DeviceChange(ep, state));
+            }
+            for (NodeStatus status : NodeStatus.values()) {
+                changes.add(NodeChange.of(status));
+                changes.add(new NodeChange(status, Optional.of(at.minusSeconds(60)), Optional.of(s)));
+            }
+            for (Change c : changes) {
+                for (Origin origin : Origin.values()) {
+                    out.add(new EndpointStateEvent(NodeId.of("pbx-eu.1"), at, seq++, origin, c));
+                }
+            }
+        }
+        out.add(new EndpointStateEvent(
+                NodeId.of("n"), Instant.ofEpochSecond(-5), Long.MAX_VALUE, Origin.AMI, NodeChange.of(NodeStatus.UP)));
+        return out;
+    }
+
+    @Test
+    void sameTextAsEventJson() {
+        List<EndpointStateEvent> events = events();
+        assertThat(events).hasSizeGreaterThan(500);
+        for (EndpointStateEvent e : events) {
+            assertThat(EventText.write(e)).isEqualTo(EventJson.write(e));
+        }
+    }
+
+    @Test
+    void escapesEveryCharacterLikeJackson() throws Exception {
+        ObjectMapper mapper = new ObjectMapper();
+        for (int c = 0; c <= 0xFFFF; c++) {
+            String value = "a" + (char) c + "b";
+            StringBuilder s = new StringBuilder("\"");
+            EventText.escaped(s, value);
+            s.append('"');
+            assertThat(s.toString()).as("U+%04X", c).isEqualTo(mapper.writeValueAsString(value));
+        }
+    }
+}
