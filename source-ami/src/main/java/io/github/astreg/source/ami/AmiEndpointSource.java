@@ -133,7 +133,9 @@ import org.slf4j.LoggerFactory;
  * ({@code Asterisk-Java ManagerConnection-<n>-Reader-<m>}, daemon) and an event pump
  * ({@code …:AsyncEventPump}, <em>not</em> a daemon); its listener only counts and queues the event
  * (bounded by {@link AmiSourceConfig#eventQueueCapacity()}; overflow is counted as dropped and causes
- * a resync), so asterisk-java's thread never blocks and no action is ever sent from it.
+ * a resync), and hands the items and response of the source's own list reads to a second queue
+ * (the list is as long as Asterisk's answer), so asterisk-java's thread never blocks and no action is
+ * ever sent from it.
  * {@link #close()} logs off, which ends both, and waits for them (bounded by the action timeout).
  *
  * <p><b>Counters</b> ({@link #counters()}): {@code events} (AMI events mapped), {@code emitted},
