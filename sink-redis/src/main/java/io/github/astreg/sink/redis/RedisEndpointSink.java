@@ -14,7 +14,6 @@ import io.github.astreg.core.model.NodeChange;
 import io.github.astreg.core.model.NodeId;
 import io.github.astreg.core.model.NodeStatus;
 import io.github.astreg.core.model.ObservationKey;
-import io.github.astreg.core.model.Version;
 import io.github.astreg.core.spi.EndpointSink;
 import io.github.astreg.sink.redis.internal.ApplyScript;
 import io.github.astreg.sink.redis.internal.EventText;
@@ -24,7 +23,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -93,9 +91,14 @@ public final class RedisEndpointSink implements EndpointSink {
     private final UnifiedJedis suppliedClient;
     private final String markerKey;
     private final String channel;
-    private final Map<ObservationKey, EndpointStateEvent> written;
+    /**
+     * Per key: the newest change this sink wrote (for a resync; contacts only when resync is off) and
+     * the contact's RTT statistics. One map, so that a change costs one lookup.
+     */
+    private final Map<ObservationKey, Kept> kept = new HashMap<>();
+
+    private final boolean resync;
     private final Set<IndexEntry> indexed = new HashSet<>();
-    private final Map<ObservationKey, RttSeen> rttSeen = new HashMap<>();
     private final AtomicLong applied = new AtomicLong();
     private final AtomicLong ignored = new AtomicLong();
     private final AtomicLong batches = new AtomicLong();
@@ -114,7 +117,7 @@ public final class RedisEndpointSink implements EndpointSink {
         this.suppliedClient = b.client;
         this.markerKey = keys.sinkMarker(UUID.randomUUID().toString());
         this.channel = b.publish ? keys.events() : "";
-        this.written = config.resyncAfterDataLoss() ? new LinkedHashMap<>() : null;
+        this.resync = config.resyncAfterDataLoss();
     }
 
     /** A sink over the configured Redis; optional collaborators are set on the builder. */
@@ -193,25 +196,22 @@ public final class RedisEndpointSink implements EndpointSink {
             throw translate("write", e);
         }
         batches.incrementAndGet();
-        if (written != null) {
-            for (EndpointStateEvent e : batch) {
-                written.merge(e.key(), e, (old, nu) -> nu.version().isNewerThan(old.version()) ? nu : old);
-            }
-        }
         prune(now);
         if (lost) {
             resyncs.incrementAndGet();
             indexed.clear();
-            Collection<EndpointStateEvent> all = written != null ? List.copyOf(written.values()) : batch;
+            List<EndpointStateEvent> list = new ArrayList<>(resync ? kept.size() : 0);
+            if (resync) {
+                kept.values().forEach(k -> list.add(k.event()));
+            }
             log.warn(
                     "sink {}: redis lost its data (marker {} gone); writing again {} changes",
                     name,
                     markerKey,
-                    written != null ? all.size() : 0);
-            if (written == null) {
+                    list.size());
+            if (!resync) {
                 return;
             }
-            List<EndpointStateEvent> list = new ArrayList<>(all);
             try {
                 for (int i = 0; i < list.size(); i += REPLAY_CHUNK) {
                     apply(list.subList(i, Math.min(list.size(), i + REPLAY_CHUNK)), now, false);
@@ -377,12 +377,19 @@ public final class RedisEndpointSink implements EndpointSink {
     /** A (node, endpoint) pair already added to the index sets. */
     private record IndexEntry(NodeId node, EndpointId endpoint) {}
 
+    /** What {@link #kept} holds per key. */
+    private record Kept(EndpointStateEvent event, RttSeen rtt) {}
+
     /**
      * The RTT samples this sink wrote for a contact since its registration began: what the stored
      * {@code rt} says. Kept here rather than computed by the script, which would have to build the
      * whole stored value in Lua (see apply.lua).
      */
-    private record RttSeen(Version version, Instant until, long minMicros, long maxMicros, int samples) {
+    private record RttSeen(long minMicros, long maxMicros, int samples) {
+        RttSeen plus(long sample) {
+            return new RttSeen(Math.min(minMicros, sample), Math.max(maxMicros, sample), samples + 1);
+        }
+
         String text() {
             return minMicros + "," + maxMicros + "," + samples;
         }
@@ -400,8 +407,13 @@ public final class RedisEndpointSink implements EndpointSink {
                     removed ? '2' : s.isLive() ? '1' : '0',
                     c.expiresAt().map(Ordering::instant).orElse(""),
                     removed ? "" : Ordering.instant(c.registeredAt().orElse(Instant.EPOCH)),
-                    rtt(e, c)));
-        } else if (e.change() instanceof EndpointChange c) {
+                    keep(e, c)));
+            return;
+        }
+        if (resync) {
+            keep(e, null);
+        }
+        if (e.change() instanceof EndpointChange c) {
             calls.add(endpointCall(
                     e,
                     c.endpoint(),
@@ -483,45 +495,42 @@ public final class RedisEndpointSink implements EndpointSink {
     }
 
     /**
-     * The contact's {@code rt}: {@code <min us>,<max us>,<samples>} over the samples this sink wrote
-     * since the registration began (a removal or a change without RTT starts again), empty when the
-     * change carries no RTT or is a removal. A change not newer than the last one seen for its key
-     * (a retried or replayed batch) reuses what was computed for it.
+     * Records {@code e} as the newest change of its key, unless one as new or newer was recorded,
+     * and for a contact ({@code c} not null) returns its {@code rt}: {@code <min us>,<max us>,<samples>}
+     * over the samples this sink wrote since the registration began (a removal or a change without
+     * RTT starts again), empty when the change carries no RTT or is a removal. A change as old as the
+     * recorded one (a retried or replayed batch) gets what was computed for it; an older one is not
+     * counted.
      */
-    private String rtt(EndpointStateEvent e, ContactChange c) {
-        boolean none = c.status() == ContactStatus.REMOVED || c.rtt().isEmpty();
-        RttSeen seen = rttSeen.get(e.key());
-        if (seen != null && !e.version().isNewerThan(seen.version())) {
-            if (seen.version().equals(e.version())) {
-                return none ? "" : seen.text();
+    private String keep(EndpointStateEvent e, ContactChange c) {
+        String[] rt = {""};
+        kept.compute(e.key(), (key, old) -> {
+            boolean newer = old == null || e.version().isNewerThan(old.event().version());
+            if (c == null) {
+                return newer ? new Kept(e, null) : old;
             }
-            // older than what this sink already wrote: the store ignores it unless it never got the
-            // newer one; do not let it count
-            return none ? "" : micros(c) + "," + micros(c) + ",1";
-        }
-        if (none) {
-            rttSeen.remove(e.key());
-            return "";
-        }
-        long s = micros(c);
-        RttSeen next = seen == null
-                ? new RttSeen(e.version(), until(c), s, s, 1)
-                : new RttSeen(
-                        e.version(),
-                        until(c),
-                        Math.min(seen.minMicros(), s),
-                        Math.max(seen.maxMicros(), s),
-                        seen.samples() + 1);
-        rttSeen.put(e.key(), next);
-        return next.text();
-    }
-
-    private static long micros(ContactChange c) {
-        return c.rtt().orElseThrow().toNanos() / 1000;
-    }
-
-    private static Instant until(ContactChange c) {
-        return c.expiresAt().orElse(Instant.MAX);
+            boolean none = c.status() == ContactStatus.REMOVED || c.rtt().isEmpty();
+            long sample = none ? 0 : c.rtt().get().toNanos() / 1000;
+            if (!newer) {
+                if (!none) {
+                    rt[0] = old.event().version().equals(e.version()) && old.rtt() != null
+                            ? old.rtt().text()
+                            : new RttSeen(sample, sample, 1).text();
+                }
+                return old;
+            }
+            RttSeen next = none
+                    ? null
+                    : old == null || old.rtt() == null
+                            ? new RttSeen(sample, sample, 1)
+                            : old.rtt().plus(sample);
+            if (next != null) {
+                rt[0] = next.text();
+            }
+            // without resync only the statistics are worth keeping
+            return next == null && !resync ? null : new Kept(e, next);
+        });
+        return rt[0];
     }
 
     /**
@@ -534,13 +543,9 @@ public final class RedisEndpointSink implements EndpointSink {
         }
         lastPrune = now;
         Instant before = now.minus(config.tombstoneRetention());
-        rttSeen.values().removeIf(r -> r.until().isBefore(before));
-        if (written == null) {
-            return;
-        }
-        Iterator<EndpointStateEvent> it = written.values().iterator();
+        Iterator<Kept> it = kept.values().iterator();
         while (it.hasNext()) {
-            EndpointStateEvent e = it.next();
+            EndpointStateEvent e = it.next().event();
             if (e.change() instanceof ContactChange c) {
                 boolean gone = c.status() == ContactStatus.REMOVED
                         ? e.observedAt().isBefore(before)
@@ -578,7 +583,7 @@ public final class RedisEndpointSink implements EndpointSink {
         m.put("ignored", ignored.get());
         m.put("resyncs", resyncs.get());
         m.put("noscript", noScript.get());
-        m.put("kept", written == null ? 0L : (long) written.size());
+        m.put("kept", (long) kept.size());
         return m;
     }
 

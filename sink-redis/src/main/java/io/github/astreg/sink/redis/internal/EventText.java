@@ -9,6 +9,8 @@ import io.github.astreg.core.model.EndpointStateEvent;
 import io.github.astreg.core.model.HostPort;
 import io.github.astreg.core.model.NodeChange;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
 
 /**
  * Writes exactly the text of {@link EventJson#write(EndpointStateEvent)}, straight into a
@@ -23,6 +25,8 @@ import java.time.Duration;
  */
 public final class EventText {
     private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+    /** Epoch second of 10000-01-01T00:00:00Z, from where {@link Instant#toString()} adds a sign. */
+    private static final long YEAR_10000 = 253_402_300_800L;
 
     private EventText() {}
 
@@ -31,7 +35,7 @@ public final class EventText {
         s.append('{');
         string(s, "node", event.node().value());
         s.append(',');
-        string(s, "observedAt", event.observedAt().toString());
+        instant(s, "observedAt", event.observedAt());
         s.append(",\"sequence\":").append(event.sequence()).append(',');
         string(s, "origin", event.origin().name());
         s.append(',');
@@ -54,9 +58,15 @@ public final class EventText {
             }
             c.userAgent().ifPresent(v -> optional(s, "userAgent", v));
             c.rtt().ifPresent(v -> s.append(",\"rttUs\":").append(micros(v)));
-            c.expiresAt().ifPresent(v -> optional(s, "expiresAt", v.toString()));
+            c.expiresAt().ifPresent(v -> {
+                s.append(',');
+                instant(s, "expiresAt", v);
+            });
             c.jitter().ifPresent(v -> s.append(",\"jitterUs\":").append(micros(v)));
-            c.registeredAt().ifPresent(v -> optional(s, "registeredAt", v.toString()));
+            c.registeredAt().ifPresent(v -> {
+                s.append(',');
+                instant(s, "registeredAt", v);
+            });
         } else if (change instanceof EndpointChange c) {
             string(s, "state", c.state().name());
             c.channels().ifPresent(n -> s.append(",\"channels\":").append(n));
@@ -64,7 +74,10 @@ public final class EventText {
             string(s, "state", c.state().name());
         } else if (change instanceof NodeChange c) {
             string(s, "status", c.status().name());
-            c.startedAt().ifPresent(v -> optional(s, "startedAt", v.toString()));
+            c.startedAt().ifPresent(v -> {
+                s.append(',');
+                instant(s, "startedAt", v);
+            });
             c.collector().ifPresent(v -> optional(s, "collector", v));
         }
         s.append("}}");
@@ -75,6 +88,66 @@ public final class EventText {
         StringBuilder s = new StringBuilder(320);
         append(s, event);
         return s.toString();
+    }
+
+    private static void instant(StringBuilder s, String name, Instant value) {
+        s.append('"').append(name).append("\":\"");
+        instant(s, value);
+        s.append('"');
+    }
+
+    /**
+     * Appends what {@link Instant#toString()} returns (ISO-8601, fraction in groups of three digits,
+     * as many as needed), without its formatter, which cost more than the rest of an event; years
+     * outside 1970..9999 take the JDK's path.
+     */
+    static void instant(StringBuilder s, Instant t) {
+        long sec = t.getEpochSecond();
+        if (sec < 0 || sec >= YEAR_10000) {
+            s.append(t);
+            return;
+        }
+        long days = sec / 86_400;
+        int secOfDay = (int) (sec - days * 86_400);
+        LocalDate d = LocalDate.ofEpochDay(days);
+        digits(s, d.getYear(), 4);
+        s.append('-');
+        digits(s, d.getMonthValue(), 2);
+        s.append('-');
+        digits(s, d.getDayOfMonth(), 2);
+        s.append('T');
+        digits(s, secOfDay / 3600, 2);
+        s.append(':');
+        digits(s, secOfDay / 60 % 60, 2);
+        s.append(':');
+        digits(s, secOfDay % 60, 2);
+        int nano = t.getNano();
+        if (nano > 0) {
+            s.append('.');
+            if (nano % 1_000_000 == 0) {
+                digits(s, nano / 1_000_000, 3);
+            } else if (nano % 1000 == 0) {
+                digits(s, nano / 1000, 6);
+            } else {
+                digits(s, nano, 9);
+            }
+        }
+        s.append('Z');
+    }
+
+    /** {@code value} (not negative) with leading zeros to {@code width} digits. */
+    private static void digits(StringBuilder s, int value, int width) {
+        for (int div = pow10(width - 1); div > 0; div /= 10) {
+            s.append((char) ('0' + value / div % 10));
+        }
+    }
+
+    private static int pow10(int n) {
+        int p = 1;
+        for (int i = 0; i < n; i++) {
+            p *= 10;
+        }
+        return p;
     }
 
     private static long micros(Duration d) {

@@ -22,6 +22,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /** The sink's event writer must produce exactly core's canonical {@link EventJson} text. */
@@ -88,6 +89,34 @@ class EventTextTest {
         assertThat(events).hasSizeGreaterThan(500);
         for (EndpointStateEvent e : events) {
             assertThat(EventText.write(e)).isEqualTo(EventJson.write(e));
+        }
+    }
+
+    @Test
+    void instantsLikeInstantToString() {
+        Random rnd = new Random(7);
+        List<Instant> instants = new ArrayList<>(List.of(
+                Instant.EPOCH,
+                Instant.ofEpochSecond(-1, 999_999_999),
+                Instant.ofEpochSecond(253_402_300_799L, 999_999_999),
+                Instant.ofEpochSecond(253_402_300_800L),
+                Instant.MIN,
+                Instant.MAX,
+                Instant.parse("2026-11-26T09:00:00Z"),
+                Instant.parse("2028-02-29T23:59:59.100Z"),
+                Instant.parse("2026-11-26T09:00:00.000001Z"),
+                Instant.parse("2026-11-26T09:00:00.000000001Z")));
+        int[] nanos = {0, 1, 1_000, 1_000_000, 100_000_000, 120_000_000, 123_456_000, 123_456_789, 999_999_999};
+        for (int i = 0; i < 20_000; i++) {
+            long sec = rnd.nextInt(3) == 0
+                    ? rnd.nextLong(-5_000_000_000L, 300_000_000_000L)
+                    : rnd.nextLong(1_700_000_000L, 1_900_000_000L);
+            instants.add(Instant.ofEpochSecond(sec, nanos[rnd.nextInt(nanos.length)]));
+        }
+        for (Instant t : instants) {
+            StringBuilder s = new StringBuilder();
+            EventText.instant(s, t);
+            assertThat(s.toString()).isEqualTo(t.toString());
         }
     }
 
