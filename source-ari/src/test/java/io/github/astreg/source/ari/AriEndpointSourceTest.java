@@ -162,7 +162,7 @@ class AriEndpointSourceTest {
     @Test
     void deviceRequestsStayWithinTheConfiguredConcurrency() {
         inCalls(30);
-        ari.deviceDelayMs = 40;
+        ari.deviceDelayMs = 100; // one connection alone would need 3 s: the others are surely in flight too
         start(config().snapshotConcurrency(3).build());
         poll(WAIT, "UP", () -> source.isConnected());
         assertThat(ari.maxDevicesInFlight.get()).isEqualTo(3);
@@ -204,7 +204,7 @@ class AriEndpointSourceTest {
     void aDeviceRequestWithoutAnswerTimesOutAndReconnects() {
         inCalls(4);
         ari.deviceDelayMs = 5_000;
-        start(config().requestTimeout(Duration.ofMillis(300)).build());
+        start(config().requestTimeout(Duration.ofMillis(500)).build());
         poll(WAIT, "reconnecting", () -> source.counters().get("reconnects") >= 1);
         assertThat(count(NodeStatus.SNAPSHOT_END)).isZero();
         ari.deviceDelayMs = 0;
