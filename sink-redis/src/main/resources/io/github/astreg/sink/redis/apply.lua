@@ -32,6 +32,7 @@
 
 local PAT = '^{"v":"(%d*)","k":(%d),"x":"(%d*)","r":"(%d*)","m":"(%d*)","rt":"([%d,]*)"'
 local MPAT = '"m":"(%d*)"'
+local QUOTE, REMOVED = string.byte('"'), string.byte('2')
 
 -- byte-wise "a < b" for names (node ids, URIs): Lua's own string order follows the server's locale
 local function blt(a, b)
@@ -52,12 +53,10 @@ local function header(val)
   return { v = v, k = tonumber(k), x = x, r = r, m = m, rt = rt }
 end
 
--- the version of a stored value ('{"v":"' then 46 digits then '"'), nil when there is none or the
--- value is not one this script wrote (such a value is overwritten)
+-- the version of a stored value ('{"v":"', 46 digits, '"'), nil when there is none or the value is
+-- not one this script wrote (such a value is overwritten)
 local function version(val)
-  if not val or string.byte(val, 6) ~= 34 or string.byte(val, 53) ~= 34 or string.byte(val, 1) ~= 123 then
-    return nil
-  end
+  if not val or string.byte(val, 53) ~= QUOTE then return nil end
   return string.sub(val, 7, 52)
 end
 
@@ -164,13 +163,13 @@ local function apply(key, lockey, op, field, val, n)
     if m and #m == 46 and not (m < V) then return 0 end
   end
 
-  local K = string.sub(val, 59, 59)
+  local K = string.byte(val, 59)
   if op == 'e' then
     -- "m" carries the version of the newest endpoint removal of this node
     local m = ''
     local h = cv and header(cur)
     if h then m = h.m end
-    if K == '2' then
+    if K == REMOVED then
       -- an endpoint removal also removes the node's older device state, and keeps older ones out
       m = V
       local dfield = 'd' .. string.sub(field, 2)
@@ -182,14 +181,14 @@ local function apply(key, lockey, op, field, val, n)
   redis.call('HSET', key, field, val)
   if CH ~= '' then redis.call('PUBLISH', CH, event(val, n)) end
 
-  if op ~= 'c' and K ~= '2' then
+  if op ~= 'c' and K ~= REMOVED then
     -- an endpoint or device state never expires, so neither does the hash (it already did not when
     -- this field existed and was no removal); contacts are unchanged, so is the location (whose
     -- key expires by itself with its contact)
-    if not cv or string.sub(cur, 59, 59) == '2' then redis.call('PERSIST', key) end
+    if not cv or string.byte(cur, 59) == REMOVED then redis.call('PERSIST', key) end
     return 1
   end
-  if op == 'c' and cv and string.sub(cur, 53, n) == string.sub(val, 53, n) then
+  if op == 'c' and cv and string.find(cur, string.sub(val, 53, n), 53, true) == 53 then
     -- same liveness, expiry and registration (an RTT or user agent refresh): neither the location
     -- nor the key's lifetime can change
     return 1
