@@ -141,7 +141,7 @@ import org.slf4j.LoggerFactory;
  * <p><b>Counters</b> ({@link #counters()}): {@code events} (AMI events mapped), {@code emitted},
  * {@code reconnects}, {@code connectFailures}, {@code authFailures}, {@code dropped} (events lost in
  * asterisk-java or in the source's queue), {@code malformed}, {@code skipped} (devices that are no
- * endpoint, such as {@code Queue:} or {@code Custom:}), {@code snapshots}, {@code polls},
+ * endpoint, such as {@code Queue:} or {@code Custom:}), {@code snapshots}, {@code polls} (contact-list reads started),
  * {@code restarts}. Dropped, malformed and skipped frames are logged once at WARN (shortened), then at
  * DEBUG. The secret never appears in logs, exceptions or {@code toString()}.
  */
