@@ -14,6 +14,7 @@ import io.github.astreg.core.model.NodeChange;
 import io.github.astreg.core.model.NodeId;
 import io.github.astreg.core.model.NodeStatus;
 import io.github.astreg.core.model.ObservationKey;
+import io.github.astreg.core.model.Version;
 import io.github.astreg.core.spi.EndpointSink;
 import io.github.astreg.sink.redis.internal.ApplyScript;
 import io.github.astreg.sink.redis.internal.EventText;
@@ -83,6 +84,8 @@ public final class RedisEndpointSink implements EndpointSink {
     private static final Duration PRUNE_EVERY = Duration.ofSeconds(30);
     /** Changes per script call: amortizes the call's cost, keeps Redis blocked for well under a millisecond. */
     private static final int GROUP = 64;
+    /** Changes of a batch's first call (outside Cluster): Redis starts on the batch that much sooner. */
+    private static final int FIRST_GROUP = 8;
 
     private final RedisSinkConfig config;
     private final RedisKeys keys;
@@ -257,7 +260,7 @@ public final class RedisEndpointSink implements EndpointSink {
                         indexAdds.add(new String[] {keys.endpointIndex(), ep.toString()});
                     }
                 });
-                if (!bySlot && calls.size() >= GROUP) {
+                if (!bySlot && calls.size() >= (groups.isEmpty() ? FIRST_GROUP : GROUP)) {
                     send(p, Group.of(calls, common), groups, results);
                     calls = new ArrayList<>(GROUP + 1);
                 }
@@ -405,8 +408,8 @@ public final class RedisEndpointSink implements EndpointSink {
                     "c",
                     RedisKeys.contactField(e.node(), c.uri()),
                     removed ? '2' : s.isLive() ? '1' : '0',
-                    c.expiresAt().map(Ordering::instant).orElse(""),
-                    removed ? "" : Ordering.instant(c.registeredAt().orElse(Instant.EPOCH)),
+                    c.expiresAt().orElse(null),
+                    removed ? null : c.registeredAt().orElse(Instant.EPOCH),
                     keep(e, c)));
             return;
         }
@@ -420,11 +423,11 @@ public final class RedisEndpointSink implements EndpointSink {
                     "e",
                     RedisKeys.endpointField(e.node()),
                     c.state() == EndpointState.REMOVED ? '2' : '1',
-                    "",
-                    "",
+                    null,
+                    null,
                     ""));
         } else if (e.change() instanceof DeviceChange c) {
-            calls.add(endpointCall(e, c.endpoint(), "d", RedisKeys.deviceField(e.node()), '1', "", "", ""));
+            calls.add(endpointCall(e, c.endpoint(), "d", RedisKeys.deviceField(e.node()), '1', null, null, ""));
         } else if (e.change() instanceof NodeChange c) {
             if (c.status() != NodeStatus.UP && c.status() != NodeStatus.DOWN) {
                 return; // snapshot boundaries are registry input, not state
@@ -432,7 +435,7 @@ public final class RedisEndpointSink implements EndpointSink {
             String nodes = keys.nodes();
             String json = EventText.write(e);
             StringBuilder value = new StringBuilder(json.length() + 120);
-            int n = header(value, Ordering.version(e.version()), '1', "", "");
+            int n = header(value, e.version(), '1', null, null);
             value.append(",\"m\":\"\",\"rt\":\"\",\"event\":").append(json).append('}');
             calls.add(new Call(
                     List.of(nodes, nodes), List.of("n", e.node().value(), value.toString(), Integer.toString(n))));
@@ -463,11 +466,11 @@ public final class RedisEndpointSink implements EndpointSink {
             String op,
             String field,
             char k,
-            String expires,
-            String registered,
+            Instant expires,
+            Instant registered,
             String rtt) {
         StringBuilder value = new StringBuilder(640);
-        int n = header(value, Ordering.version(e.version()), k, expires, registered);
+        int n = header(value, e.version(), k, expires, registered);
         value.append(",\"m\":\"\",\"rt\":\"").append(rtt).append("\",\"event\":");
         EventText.append(value, e);
         value.append('}');
@@ -478,19 +481,21 @@ public final class RedisEndpointSink implements EndpointSink {
 
     /**
      * Appends {@code {"v":"<version>","k":<k>,"x":"<expires>","r":"<registered>"}} without the closing
-     * brace and returns its length, which the script uses to compare {@code k}, {@code x} and
+     * brace ({@code x} and {@code r} empty for null) and returns its length, which the script uses to compare {@code k}, {@code x} and
      * {@code r} in one substring (all ASCII, so characters are bytes).
      */
-    private static int header(StringBuilder s, String version, char k, String expires, String registered) {
-        s.append("{\"v\":\"")
-                .append(version)
-                .append("\",\"k\":")
-                .append(k)
-                .append(",\"x\":\"")
-                .append(expires)
-                .append("\",\"r\":\"")
-                .append(registered)
-                .append('"');
+    private static int header(StringBuilder s, Version version, char k, Instant expires, Instant registered) {
+        s.append("{\"v\":\"");
+        Ordering.appendVersion(s, version);
+        s.append("\",\"k\":").append(k).append(",\"x\":\"");
+        if (expires != null) {
+            Ordering.appendInstant(s, expires);
+        }
+        s.append("\",\"r\":\"");
+        if (registered != null) {
+            Ordering.appendInstant(s, registered);
+        }
+        s.append('"');
         return s.length();
     }
 

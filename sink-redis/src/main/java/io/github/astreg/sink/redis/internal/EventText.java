@@ -110,17 +110,19 @@ public final class EventText {
         long days = sec / 86_400;
         int secOfDay = (int) (sec - days * 86_400);
         LocalDate d = LocalDate.ofEpochDay(days);
-        digits(s, d.getYear(), 4);
+        int year = d.getYear();
+        two(s, year / 100);
+        two(s, year % 100);
         s.append('-');
-        digits(s, d.getMonthValue(), 2);
+        two(s, d.getMonthValue());
         s.append('-');
-        digits(s, d.getDayOfMonth(), 2);
+        two(s, d.getDayOfMonth());
         s.append('T');
-        digits(s, secOfDay / 3600, 2);
+        two(s, secOfDay / 3600);
         s.append(':');
-        digits(s, secOfDay / 60 % 60, 2);
+        two(s, secOfDay / 60 % 60);
         s.append(':');
-        digits(s, secOfDay % 60, 2);
+        two(s, secOfDay % 60);
         int nano = t.getNano();
         if (nano > 0) {
             s.append('.');
@@ -135,19 +137,19 @@ public final class EventText {
         s.append('Z');
     }
 
-    /** {@code value} (not negative) with leading zeros to {@code width} digits. */
-    private static void digits(StringBuilder s, int value, int width) {
-        for (int div = pow10(width - 1); div > 0; div /= 10) {
-            s.append((char) ('0' + value / div % 10));
-        }
+    /** {@code value} (0..99) as two digits. */
+    private static void two(StringBuilder s, int value) {
+        s.append((char) ('0' + value / 10)).append((char) ('0' + value % 10));
     }
 
-    private static int pow10(int n) {
-        int p = 1;
-        for (int i = 0; i < n; i++) {
-            p *= 10;
+    /** {@code value} (0 .. 10^width - 1) with leading zeros to {@code width} digits. */
+    private static void digits(StringBuilder s, int value, int width) {
+        for (int p = 10, i = 1; i < width; i++, p *= 10) {
+            if (value < p) {
+                s.append('0');
+            }
         }
-        return p;
+        s.append(value);
     }
 
     private static long micros(Duration d) {

@@ -27,16 +27,22 @@ public final class Ordering {
 
     public static String version(Version v) {
         StringBuilder s = new StringBuilder(46);
+        appendVersion(s, v);
+        return s.toString();
+    }
+
+    /** Appends {@link #version(Version)} without making a string of it. */
+    public static void appendVersion(StringBuilder s, Version v) {
         appendInstant(s, v.observedAt());
         pad(s, v.sequence(), 19);
-        return s.toString();
     }
 
     public static String version(Instant observedAt, long sequence) {
         return version(new Version(observedAt, sequence));
     }
 
-    private static void appendInstant(StringBuilder s, Instant t) {
+    /** Appends {@link #instant(Instant)} without making a string of it. */
+    public static void appendInstant(StringBuilder s, Instant t) {
         long sec = t.getEpochSecond();
         if (sec >= 0) {
             s.append('1');
@@ -48,11 +54,14 @@ public final class Ordering {
         pad(s, t.getNano(), 9);
     }
 
+    /** {@code value} (not negative) with leading zeros to {@code width} digits. */
     private static void pad(StringBuilder s, long value, int width) {
-        String digits = Long.toString(value);
-        for (int i = digits.length(); i < width; i++) {
-            s.append('0');
+        long p = 10;
+        for (int i = 1; i < width; i++, p *= 10) {
+            if (value < p) {
+                s.append('0');
+            }
         }
-        s.append(digits);
+        s.append(value);
     }
 }
