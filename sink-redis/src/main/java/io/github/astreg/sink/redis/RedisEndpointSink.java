@@ -578,8 +578,9 @@ public final class RedisEndpointSink implements EndpointSink {
     /**
      * Counters for metrics: {@code batches}, {@code applied} (changes the store took),
      * {@code ignored} (changes it already held at the same or a newer version), {@code resyncs}
-     * (times the store had lost its data), {@code noscript} (EVAL fallbacks), {@code kept} (changes
-     * kept for a resync).
+     * (times the store had lost its data), {@code noscript} (EVAL fallbacks), {@code kept} (keys whose
+     * newest change is kept, for a resync and for contacts' RTT statistics). A node change counts
+     * twice in {@code applied}/{@code ignored}: the nodes hash and the heartbeat hash.
      */
     public synchronized Map<String, Long> counters() {
         Map<String, Long> m = new LinkedHashMap<>();
