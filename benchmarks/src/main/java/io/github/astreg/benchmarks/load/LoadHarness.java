@@ -152,7 +152,11 @@ public final class LoadHarness {
             registry.subscribe(probes.listener("registry"));
 
             Pipeline.Builder pb = Pipeline.builder(registry)
-                    .config(PipelineConfig.builder().collectorId("bench").build());
+                    .config(PipelineConfig.builder()
+                            .collectorId("bench")
+                            .flushInterval(Duration.ofMillis(o.flushMillis()))
+                            .batchSize(o.batchSize())
+                            .build());
             List<EndpointEventSource> sources = new ArrayList<>();
             for (int n = 0; n < fakes.nodes.size(); n++) {
                 FakeAsterisk pbx = fakes.nodes.get(n);

@@ -17,6 +17,8 @@ import java.util.Locale;
  * @param jdbcUrl PostgreSQL JDBC URL, or empty to run without the JDBC sink
  * @param redisUri Redis URI, or empty to run without the Redis sink
  * @param skipLoad measure the cold start and heap only
+ * @param flushMillis the pipeline's {@code flushInterval} in milliseconds (how long sinks linger)
+ * @param batchSize the pipeline's {@code batchSize}
  */
 public record LoadOptions(
         int nodes,
@@ -28,7 +30,9 @@ public record LoadOptions(
         int coldStartTimeoutSeconds,
         String jdbcUrl,
         String redisUri,
-        boolean skipLoad) {
+        boolean skipLoad,
+        int flushMillis,
+        int batchSize) {
 
     static final String USAGE = String.join(
             "\n",
@@ -44,6 +48,8 @@ public record LoadOptions(
                     + "&reWriteBatchedInserts=true); 'none' disables the JDBC sink",
             "  --redis URI           Redis URI (default redis://127.0.0.1:6379); 'none' disables the Redis sink",
             "  --cold-start-only     measure cold start and heap, skip the load phase",
+            "  --flush-ms F          pipeline flushInterval in ms: how long sinks linger for a batch (default 0)",
+            "  --batch-size B        pipeline batchSize (default 500)",
             "Everything runs on loopback; tables (prefix bench_<hex>_) and keys (prefix astreg-bench-<uuid>:)",
             "are removed at the end. Give the JVM enough heap for the fakes, e.g. -Xmx3g for 100 000 phones.");
 
@@ -58,6 +64,8 @@ public record LoadOptions(
         String jdbc = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres&reWriteBatchedInserts=true";
         String redis = "redis://127.0.0.1:6379";
         boolean skipLoad = false;
+        int flushMillis = 0;
+        int batchSize = 500;
         List<String> errors = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -83,6 +91,8 @@ public record LoadOptions(
                 case "--cold-start-timeout" -> coldTimeout = number(errors, a, v, 1, 3600);
                 case "--jdbc" -> jdbc = v.equalsIgnoreCase("none") ? "" : v;
                 case "--redis" -> redis = v.equalsIgnoreCase("none") ? "" : v;
+                case "--flush-ms" -> flushMillis = number(errors, a, v, 0, 60_000);
+                case "--batch-size" -> batchSize = number(errors, a, v, 1, 100_000);
                 default -> errors.add(a + ": unknown option");
             }
         }
@@ -93,7 +103,19 @@ public record LoadOptions(
         if (!errors.isEmpty()) {
             throw new IllegalArgumentException(String.join("; ", errors) + "\n" + USAGE);
         }
-        return new LoadOptions(nodes, phones, ariNodes, rate, duration, probeRate, coldTimeout, jdbc, redis, skipLoad);
+        return new LoadOptions(
+                nodes,
+                phones,
+                ariNodes,
+                rate,
+                duration,
+                probeRate,
+                coldTimeout,
+                jdbc,
+                redis,
+                skipLoad,
+                flushMillis,
+                batchSize);
     }
 
     private static int number(List<String> errors, String option, String value, int min, int max) {
@@ -118,13 +140,16 @@ public record LoadOptions(
     public String toArgs() {
         return String.format(
                 Locale.ROOT,
-                "--nodes %d --phones %d --ari-nodes %d --rate %d --duration %d --probe-rate %d%s%s%s",
+                "--nodes %d --phones %d --ari-nodes %d --rate %d --duration %d --probe-rate %d --flush-ms %d"
+                        + " --batch-size %d%s%s%s",
                 nodes,
                 phonesPerNode,
                 ariNodes,
                 rate,
                 durationSeconds,
                 probeRate,
+                flushMillis,
+                batchSize,
                 jdbcUrl.isEmpty() ? " --jdbc none" : "",
                 redisUri.isEmpty() ? " --redis none" : "",
                 skipLoad ? " --cold-start-only" : "");
