@@ -62,8 +62,17 @@ public final class EventJson {
 
     // ------------------------------------------------------------------ events
 
+    /** The event's canonical JSON (written directly, without building the tree). */
     public static String write(EndpointStateEvent event) {
-        return toJson(toTree(event));
+        return EventWriter.write(event);
+    }
+
+    /**
+     * Appends the event's canonical JSON to {@code out}: for sinks that assemble a larger value or
+     * reuse one buffer per batch.
+     */
+    public static void append(StringBuilder out, EndpointStateEvent event) {
+        EventWriter.append(out, event);
     }
 
     public static ObjectNode toTree(EndpointStateEvent event) {
