@@ -15,6 +15,7 @@ import io.github.astreg.core.spi.EndpointEventSource;
 import io.github.astreg.core.spi.EventReceiver;
 import io.github.astreg.source.ami.internal.AmiConnection;
 import io.github.astreg.source.ami.internal.AmiMapping;
+import io.github.astreg.source.ami.internal.AmiTls;
 import io.github.astreg.source.ami.internal.AsteriskClock;
 import io.github.astreg.source.ami.internal.EventHeaders;
 import io.github.astreg.source.ami.internal.Headers;
@@ -49,6 +50,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLException;
 import org.asteriskjava.manager.AuthenticationFailedException;
 import org.asteriskjava.manager.EventTimeoutException;
 import org.asteriskjava.manager.ManagerEventListener;
@@ -127,6 +129,11 @@ import org.slf4j.LoggerFactory;
  * <p><b>Node id.</b> {@link AmiSourceConfig#nodeId()}, else the {@code SystemName} from CoreSettings;
  * a node with neither is an error (logged on every attempt; the source keeps retrying).
  *
+ * <p><b>TLS.</b> With {@link AmiSourceConfig#tls()} the source opens the socket itself (asterisk-java
+ * 3.41 would not verify the host name): the certificate must chain to the source's trust and name the
+ * configured host (HTTPS endpoint identification), and the handshake completes before anything is sent.
+ * A failure is logged with host and reason, counted in {@code tlsFailures} and retried with the backoff.
+ *
  * <p><b>Threads.</b> One daemon thread per source, {@code astreg-ami-<node>} (before the node is
  * known: {@code astreg-ami-<host>-<port>}), owns the connection: it logs in, sends every action,
  * maps events and calls the receiver. asterisk-java adds, per connection, a reader thread
@@ -139,7 +146,9 @@ import org.slf4j.LoggerFactory;
  * {@link #close()} logs off, which ends both, and waits for them (bounded by the action timeout).
  *
  * <p><b>Counters</b> ({@link #counters()}): {@code events} (AMI events mapped), {@code emitted},
- * {@code reconnects}, {@code connectFailures}, {@code authFailures}, {@code dropped} (events lost in
+ * {@code reconnects}, {@code connectFailures}, {@code authFailures}, {@code tlsFailures} (TLS handshakes
+ * that failed, such as a certificate that does not chain to the trust or does not name the configured
+ * host; nothing is sent to such a server), {@code dropped} (events lost in
  * asterisk-java or in the source's queue), {@code malformed}, {@code skipped} (devices that are no
  * endpoint, such as {@code Queue:} or {@code Custom:}), {@code snapshots}, {@code polls} (contact-list reads started),
  * {@code restarts}. Dropped, malformed and skipped frames are logged once at WARN (shortened), then at
@@ -149,6 +158,9 @@ public final class AmiEndpointSource implements EndpointEventSource {
     private static final Logger log = LoggerFactory.getLogger(AmiEndpointSource.class);
 
     private final AmiSourceConfig config;
+    /** Opens verified TLS sockets when {@link AmiSourceConfig#tls()} is set. */
+    private final Optional<AmiTls> tls;
+
     private final AsteriskClock asteriskClock;
     private final String name;
     private final BlockingQueue<Inbound> queue;
@@ -181,6 +193,7 @@ public final class AmiEndpointSource implements EndpointEventSource {
     private final AtomicLong reconnects = new AtomicLong();
     private final AtomicLong connectFailures = new AtomicLong();
     private final AtomicLong authFailures = new AtomicLong();
+    private final AtomicLong tlsFailures = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong malformed = new AtomicLong();
     private final AtomicLong skipped = new AtomicLong();
@@ -213,18 +226,27 @@ public final class AmiEndpointSource implements EndpointEventSource {
 
     private AmiEndpointSource(AmiSourceConfig config, Clock clock) {
         this.config = Objects.requireNonNull(config, "config");
+        this.tls = AmiTls.of(config);
         this.asteriskClock = new AsteriskClock(Objects.requireNonNull(clock, "clock"));
         this.node = config.nodeId().orElse(null);
         this.name = "ami-" + config.nodeId().map(NodeId::value).orElse(config.host() + "-" + config.port());
         this.queue = new ArrayBlockingQueue<>(config.eventQueueCapacity());
     }
 
-    /** A source for {@code config} using the system clock. */
+    /**
+     * A source for {@code config} using the system clock.
+     *
+     * @throws IllegalArgumentException when the config's trust store cannot be read
+     */
     public static AmiEndpointSource create(AmiSourceConfig config) {
         return new AmiEndpointSource(config, Clock.systemUTC());
     }
 
-    /** A source for {@code config}; {@code clock} gives receive times (tests). */
+    /**
+     * A source for {@code config}; {@code clock} gives receive times (tests).
+     *
+     * @throws IllegalArgumentException when the config's trust store cannot be read
+     */
     public static AmiEndpointSource create(AmiSourceConfig config, Clock clock) {
         return new AmiEndpointSource(config, clock);
     }
@@ -280,6 +302,7 @@ public final class AmiEndpointSource implements EndpointEventSource {
         m.put("reconnects", reconnects.get());
         m.put("connectFailures", connectFailures.get());
         m.put("authFailures", authFailures.get());
+        m.put("tlsFailures", tlsFailures.get());
         m.put("dropped", dropped.get());
         m.put("malformed", malformed.get());
         m.put("skipped", skipped.get());
@@ -376,6 +399,19 @@ public final class AmiEndpointSource implements EndpointEventSource {
             } catch (NodeIdMissing e) {
                 connectFailures.incrementAndGet();
                 log.error("{}: {}", name, e.getMessage());
+            } catch (SSLException e) {
+                // thrown by AmiTls before asterisk-java sent anything: no Challenge, no Login
+                tlsFailures.incrementAndGet();
+                connectFailures.incrementAndGet();
+                logFailure(
+                        "{}: TLS handshake with AMI at {}:{} failed, not logging in: {}; check that the"
+                                + " certificate names '{}' and chains to the trust store; retrying in {} ms",
+                        name,
+                        config.host(),
+                        config.port(),
+                        tlsReason(e),
+                        config.host(),
+                        TimeUnit.NANOSECONDS.toMillis(delayNanos));
             } catch (IOException | TimeoutException | IllegalStateException e) {
                 connectFailures.incrementAndGet();
                 logFailure(
@@ -415,6 +451,23 @@ public final class AmiEndpointSource implements EndpointEventSource {
         sessionAnnounced = false;
     }
 
+    /**
+     * The innermost message of a TLS failure, which names the actual problem ("No subject alternative
+     * DNS name matching … found", "unable to find valid certification path …") where the outer ones
+     * wrap it in class names.
+     */
+    private static String tlsReason(SSLException e) {
+        Throwable t = e;
+        String reason = e.getMessage();
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+            if (t.getMessage() != null) {
+                reason = t.getMessage();
+            }
+        }
+        return AmiMapping.shorten(reason == null ? e.getClass().getSimpleName() : reason);
+    }
+
     private int failuresLogged;
     private boolean resyncedThisSession;
 
@@ -437,14 +490,14 @@ public final class AmiEndpointSource implements EndpointEventSource {
                     io.github.astreg.source.ami.internal.AmiMapping.shorten(line),
                     malformed.get());
         });
-        AmiConnection c = new AmiConnection(counter);
+        AmiConnection c =
+                new AmiConnection(counter, tls, (int) config.connectTimeout().toMillis(), (int)
+                        config.readTimeout().toMillis());
         c.setHostname(config.host());
         c.setPort(config.port());
         c.setUsername(config.username());
         c.setPassword(config.secret());
-        c.setSsl(config.tls());
-        c.setSocketTimeout((int) config.connectTimeout().toMillis());
-        c.setSocketReadTimeout((int) config.readTimeout().toMillis());
+        c.setSsl(config.tls()); // informational: with TLS, AmiConnection opens the socket through AmiTls
         c.setDefaultResponseTimeout(config.actionTimeout().toMillis());
         c.setDefaultEventTimeout(config.actionTimeout().toMillis());
         c.registerUserEventClass(DeviceStateItemEvent.class);

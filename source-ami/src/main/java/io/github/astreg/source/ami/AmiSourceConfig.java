@@ -2,6 +2,7 @@ package io.github.astreg.source.ami;
 
 import io.github.astreg.core.model.NodeId;
 import io.github.astreg.core.registry.Durations;
+import java.nio.file.Path;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.ZoneId;
@@ -20,7 +21,8 @@ import java.util.regex.Pattern;
  * with {@link #builder(String, String, String)} or {@link #fromMap(Map)}, both of which validate every
  * field and report all problems at once.
  *
- * <p>The secret is never printed: {@link #toString()} masks it, and no exception message contains it.
+ * <p>The secret and the trust store password are never printed: {@link #toString()} masks the secret and
+ * leaves the password out, and no exception message contains either.
  *
  * <table>
  *   <caption>Fields and defaults ({@code fromMap} keys in brackets)</caption>
@@ -30,7 +32,15 @@ import java.util.regex.Pattern;
  *   <tr><td>secret [secret]</td><td>required</td></tr>
  *   <tr><td>node id [node]</td><td>optional: default is the {@code SystemName} Asterisk reports; required
  *       when Asterisk has no {@code systemname}</td></tr>
- *   <tr><td>TLS [tls]</td><td>false</td></tr>
+ *   <tr><td>TLS [tls]</td><td>false. With TLS the server's certificate must chain to the trust (below)
+ *       <em>and</em> name the configured host (HTTPS endpoint identification: a DNS name in the
+ *       subject alternative names, or an IP address SAN when the host is an address). The handshake is
+ *       completed before anything is sent, so a failing server never sees the Challenge or Login action;
+ *       the failure is logged with host and reason, counted as {@code tlsFailures} and retried with the
+ *       reconnect backoff</td></tr>
+ *   <tr><td>TLS trust [trustStore, trustStorePassword, trustStoreType]</td><td>the JDK's default trust
+ *       (honouring {@code -Djavax.net.ssl.trustStore}); a trust store file (PKCS12 by default) replaces
+ *       it for this source only. Only with {@code tls=true}; read when the source is created</td></tr>
  *   <tr><td>event mask [eventMask]</td><td>{@code system,call} (ContactStatus, PeerStatus, Reload, Shutdown and
  *       FullyBooted are {@code system}; DeviceStateChange is {@code call})</td></tr>
  *   <tr><td>connect timeout [connectTimeout]</td><td>5 s</td></tr>
@@ -65,6 +75,9 @@ public final class AmiSourceConfig {
             "secret",
             "node",
             "tls",
+            "trustStore",
+            "trustStorePassword",
+            "trustStoreType",
             "eventMask",
             "connectTimeout",
             "actionTimeout",
@@ -84,6 +97,9 @@ public final class AmiSourceConfig {
     private final String secret;
     private final Optional<NodeId> nodeId;
     private final boolean tls;
+    private final Optional<Path> trustStore;
+    private final Optional<String> trustStorePassword;
+    private final String trustStoreType;
     private final String eventMask;
     private final Duration connectTimeout;
     private final Duration actionTimeout;
@@ -104,6 +120,9 @@ public final class AmiSourceConfig {
         this.secret = b.secret;
         this.nodeId = b.nodeId;
         this.tls = b.tls;
+        this.trustStore = b.trustStore;
+        this.trustStorePassword = b.trustStorePassword;
+        this.trustStoreType = b.trustStoreType;
         this.eventMask = b.eventMask;
         this.connectTimeout = b.connectTimeout;
         this.actionTimeout = b.actionTimeout;
@@ -161,6 +180,17 @@ public final class AmiSourceConfig {
             } else {
                 errors.add("tls: must be true or false, was '" + tls + "'");
             }
+        }
+        String ts = map.get("trustStore");
+        if (ts != null && !ts.isBlank()) {
+            b.trustStore = Optional.of(Path.of(ts.trim()));
+        }
+        String tsp = map.get("trustStorePassword");
+        if (tsp != null) {
+            b.trustStorePassword = Optional.of(tsp);
+        }
+        if (map.containsKey("trustStoreType")) {
+            b.trustStoreType = map.get("trustStoreType");
         }
         if (map.containsKey("eventMask")) {
             b.eventMask = map.get("eventMask");
@@ -220,8 +250,27 @@ public final class AmiSourceConfig {
         return nodeId;
     }
 
+    /**
+     * Whether AMI runs over TLS; the server's certificate chain and host name are then verified
+     * before anything is sent.
+     */
     public boolean tls() {
         return tls;
+    }
+
+    /** The trust store that replaces the JDK's default trust for this source; empty: the default. */
+    public Optional<Path> trustStore() {
+        return trustStore;
+    }
+
+    /** The trust store's password, if it has one. Never log it. */
+    public Optional<String> trustStorePassword() {
+        return trustStorePassword;
+    }
+
+    /** The trust store's type, {@code PKCS12} unless set. */
+    public String trustStoreType() {
+        return trustStoreType;
     }
 
     public String eventMask() {
@@ -286,6 +335,9 @@ public final class AmiSourceConfig {
         b.secret = secret;
         b.nodeId = nodeId;
         b.tls = tls;
+        b.trustStore = trustStore;
+        b.trustStorePassword = trustStorePassword;
+        b.trustStoreType = trustStoreType;
         b.eventMask = eventMask;
         b.connectTimeout = connectTimeout;
         b.actionTimeout = actionTimeout;
@@ -301,11 +353,13 @@ public final class AmiSourceConfig {
         return b;
     }
 
-    /** Every field except the secret, which is masked. */
+    /** Every field except the secret, which is masked, and the trust store password, which is left out. */
     @Override
     public String toString() {
         return "AmiSourceConfig[host=" + host + ", port=" + port + ", username=" + username + ", secret=****"
                 + ", node=" + nodeId.map(NodeId::value).orElse("(SystemName)") + ", tls=" + tls
+                + ", trustStore=" + trustStore.map(Path::toString).orElse("(default)") + ", trustStoreType="
+                + trustStoreType
                 + ", eventMask=" + eventMask + ", connectTimeout=" + connectTimeout + ", actionTimeout="
                 + actionTimeout + ", keepaliveInterval=" + keepaliveInterval + ", readTimeout=" + readTimeout
                 + ", contactPollInterval=" + contactPollInterval + ", contactPollDelay=" + contactPollDelay
@@ -322,6 +376,9 @@ public final class AmiSourceConfig {
         private String secret;
         private Optional<NodeId> nodeId = Optional.empty();
         private boolean tls;
+        private Optional<Path> trustStore = Optional.empty();
+        private Optional<String> trustStorePassword = Optional.empty();
+        private String trustStoreType = "PKCS12";
         private String eventMask = "system,call";
         private Duration connectTimeout = Duration.ofSeconds(5);
         private Duration actionTimeout = Duration.ofSeconds(30);
@@ -368,6 +425,18 @@ public final class AmiSourceConfig {
 
         public Builder tls(boolean v) {
             this.tls = v;
+            return this;
+        }
+
+        /**
+         * Trusts the certificates in this key store instead of the JDK's default trust (for a private
+         * CA); {@code storePassword} may be null, {@code type} is {@code PKCS12} or {@code JKS}. Needs
+         * {@code tls(true)}.
+         */
+        public Builder trustStore(Path path, String storePassword, String type) {
+            this.trustStore = Optional.ofNullable(path);
+            this.trustStorePassword = Optional.ofNullable(storePassword);
+            this.trustStoreType = type;
             return this;
         }
 
@@ -454,6 +523,14 @@ public final class AmiSourceConfig {
             }
             if (nodeId == null) {
                 errors.add("node: must not be null (use Optional.empty())");
+            }
+            if (trustStore == null || trustStorePassword == null) {
+                errors.add("trustStore: must not be null (use Optional.empty())");
+            } else if (trustStore.isPresent() && !tls) {
+                errors.add("trustStore: only used with tls=true");
+            }
+            if (trustStoreType == null || trustStoreType.isBlank()) {
+                errors.add("trustStoreType: required, such as PKCS12 or JKS");
             }
             if (eventMask == null || !MASK.matcher(eventMask).matches()) {
                 errors.add("eventMask: must be a comma separated list such as system,call, was '" + eventMask + "'");

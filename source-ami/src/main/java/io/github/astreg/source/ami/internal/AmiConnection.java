@@ -1,21 +1,47 @@
 package io.github.astreg.source.ami.internal;
 
+import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
 import java.net.InetAddress;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import javax.net.ssl.SSLSocket;
 import org.asteriskjava.manager.internal.ManagerConnectionImpl;
 import org.asteriskjava.util.SocketConnectionFacade;
+import org.asteriskjava.util.internal.SocketConnectionFacadeImpl;
+import org.asteriskjava.util.internal.streamreader.FastScanner;
+import org.asteriskjava.util.internal.streamreader.FastScannerFactory;
 
 /**
  * asterisk-java's connection with a socket that counts the event frames it reads
  * ({@link WireCounter}) and remembers the reader thread, so that {@code close()} can wait for it.
  * One instance per connection attempt; asterisk-java's own reconnect is stopped by logging off.
+ *
+ * <p>With TLS the socket is opened by {@link AmiTls} (host name verified, handshake done) instead of
+ * asterisk-java's {@code SocketConnectionFacadeImpl}, which uses the JVM's default factory without host
+ * name verification and whose constructors taking a socket are package-private. Lines are then read with
+ * asterisk-java's own scanner and {@code \r\n} delimiter, so framing is the same as without TLS.
  */
 public final class AmiConnection extends ManagerConnectionImpl {
     private final WireCounter counter;
+    private final Optional<AmiTls> tls;
+    private final int connectTimeoutMillis;
+    private final int readTimeoutMillis;
     private volatile Thread readerThread;
 
-    public AmiConnection(WireCounter counter) {
+    /**
+     * @param tls when present, sockets are opened by it (asterisk-java's {@code ssl} flag is then not
+     *     used)
+     */
+    public AmiConnection(WireCounter counter, Optional<AmiTls> tls, int connectTimeoutMillis, int readTimeoutMillis) {
         this.counter = counter;
+        this.tls = tls;
+        this.connectTimeoutMillis = connectTimeoutMillis;
+        this.readTimeoutMillis = readTimeoutMillis;
+        setSocketTimeout(connectTimeoutMillis);
+        setSocketReadTimeout(readTimeoutMillis);
     }
 
     public WireCounter counter() {
@@ -78,9 +104,91 @@ public final class AmiConnection extends ManagerConnectionImpl {
                 .anyMatch(t -> t.getName().equals(pumpName) && t.isAlive());
     }
 
+    /**
+     * Called by asterisk-java's {@code connect()} before its reader thread starts and before any
+     * action is written: a TLS failure thrown here ends {@code login()} with nothing sent.
+     */
     @Override
     protected SocketConnectionFacade createSocket() throws IOException {
+        if (tls.isPresent()) {
+            SSLSocket socket = tls.get().open(getHostname(), getPort(), connectTimeoutMillis, readTimeoutMillis);
+            return new CountingSocket(new TlsLines(socket));
+        }
         return new CountingSocket(super.createSocket());
+    }
+
+    /** AMI lines over an already verified TLS socket, read as asterisk-java reads them. */
+    private final class TlsLines implements SocketConnectionFacade {
+        private final SSLSocket socket;
+        private final FastScanner scanner;
+        private final BufferedWriter writer;
+
+        TlsLines(SSLSocket socket) throws IOException {
+            this.socket = socket;
+            try {
+                this.scanner = FastScannerFactory.getReader(
+                        new InputStreamReader(socket.getInputStream(), getEncoding()),
+                        SocketConnectionFacadeImpl.CRNL_PATTERN);
+                this.writer = new BufferedWriter(new OutputStreamWriter(socket.getOutputStream(), getEncoding()));
+            } catch (IOException | RuntimeException e) {
+                socket.close();
+                throw e;
+            }
+        }
+
+        @Override
+        public String readLine() throws IOException {
+            try {
+                return scanner.next();
+            } catch (IllegalStateException | NoSuchElementException e) {
+                // asterisk-java's reader expects an IOException at the end of the stream
+                throw new IOException("No more lines available: " + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public void write(String s) throws IOException {
+            writer.write(s);
+        }
+
+        @Override
+        public void flush() throws IOException {
+            writer.flush();
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                socket.close();
+            } finally {
+                scanner.close();
+            }
+        }
+
+        @Override
+        public boolean isConnected() {
+            return socket.isConnected();
+        }
+
+        @Override
+        public InetAddress getLocalAddress() {
+            return socket.getLocalAddress();
+        }
+
+        @Override
+        public int getLocalPort() {
+            return socket.getLocalPort();
+        }
+
+        @Override
+        public InetAddress getRemoteAddress() {
+            return socket.getInetAddress();
+        }
+
+        @Override
+        public int getRemotePort() {
+            return socket.getPort();
+        }
     }
 
     private final class CountingSocket implements SocketConnectionFacade {
