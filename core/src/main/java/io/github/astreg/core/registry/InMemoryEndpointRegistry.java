@@ -44,9 +44,12 @@ import org.slf4j.LoggerFactory;
  * collector still watches a node. Every merged change carries a version that strictly increases per
  * key, so a store applying "newer wins" ends up equal to this registry.
  *
- * <p>Threading: all methods are thread-safe (one internal lock, held for microseconds). Listeners run
- * on the thread that called {@code apply}, {@code sweep} or {@code heartbeat}, after the lock is
- * released.
+ * <p>Threading: all methods are thread-safe (one internal lock, held for microseconds). {@link
+ * #locate} usually takes no lock: each endpoint caches its last answer with the instants between
+ * which it holds (the first contact expiry or node staleness deadline that could change it); writes
+ * clear it, and a node's status change or a stale node's heartbeat invalidates every cached answer.
+ * Listeners run on the thread that called {@code apply}, {@code sweep} or {@code heartbeat}, after
+ * the lock is released.
  */
 public final class InMemoryEndpointRegistry implements EndpointRegistry {
     private static final Logger log = LoggerFactory.getLogger(InMemoryEndpointRegistry.class);
