@@ -465,7 +465,11 @@ public final class AmiEndpointSource implements EndpointEventSource {
                 reason = t.getMessage();
             }
         }
-        return AmiMapping.shorten(reason == null ? e.getClass().getSimpleName() : reason);
+        if (reason == null) {
+            return e.getClass().getSimpleName();
+        }
+        // the JDK ends some reasons with a full stop; the log line goes on after it
+        return AmiMapping.shorten(reason.endsWith(".") ? reason.substring(0, reason.length() - 1) : reason);
     }
 
     private int failuresLogged;

@@ -219,8 +219,12 @@ class AmiTlsTest {
     }
 
     private static SourceHarness source(FakeAsterisk pbx, TlsProxy proxy, boolean withTrustStore) {
+        return source(pbx, proxy, withTrustStore, "localhost");
+    }
+
+    private static SourceHarness source(FakeAsterisk pbx, TlsProxy proxy, boolean withTrustStore, String host) {
         return new SourceHarness(pbx, b -> {
-            b.host("localhost").port(proxy.port()).secret(SECRET).tls(true);
+            b.host(host).port(proxy.port()).secret(SECRET).tls(true);
             if (withTrustStore) {
                 b.trustStore(trustStore, STORE_PASSWORD, "PKCS12");
             }
@@ -262,6 +266,24 @@ class AmiTlsTest {
                 .contains("not logging in")
                 .contains("No subject alternative DNS name matching localhost");
         assertThat(log).doesNotContain(SECRET).doesNotContain(STORE_PASSWORD);
+    }
+
+    @Test
+    void anAddressAsHostNeedsAnAddressInTheCertificate() throws Exception {
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        PrintStream original = System.err;
+        System.setErr(new PrintStream(new Tee(original, captured), true, StandardCharsets.UTF_8));
+        // the same server as in the first test, but configured by address: the certificate names
+        // only localhost, so 127.0.0.1 is not its name
+        try (TlsProxy proxy = new TlsProxy(localhostKeys, pbx());
+                SourceHarness h =
+                        source(proxy.upstreamOwner, proxy, true, "127.0.0.1").start()) {
+            await("two TLS failures", () -> h.counter("tlsFailures") >= 2);
+            assertRefused(h, proxy);
+        } finally {
+            System.setErr(original);
+        }
+        assertThat(captured.toString(StandardCharsets.UTF_8)).contains("127.0.0.1 found");
     }
 
     @Test
