@@ -543,7 +543,9 @@ public final class RedisEndpointRegistry implements EndpointRegistry, AutoClosea
      * Registers a listener for every change any sink applies to this store, delivered from the
      * {@code <prefix>events} channel. The first call starts the subscriber threads and waits (up to
      * connect + socket timeout) until the subscription is active, so changes written after this
-     * returns are seen. Changes published while the subscriber was disconnected are not replayed.
+     * returns are seen. Delivery is at-most-once: changes published while the subscriber was
+     * disconnected are not replayed, so a listener that needs every change re-reads the state after
+     * {@link #isSubscribedNow()} turns true again (see {@link #subscriberCounters()}).
      * Listeners run on {@code astreg-redis-listeners-<channel>}, one at a time.
      */
     @Override
@@ -591,7 +593,12 @@ public final class RedisEndpointRegistry implements EndpointRegistry, AutoClosea
         }
     }
 
-    /** Subscriber counters: {@code received}, {@code dropped}, {@code malformed}, {@code reconnects}. */
+    /**
+     * Subscriber counters: {@code received}, {@code dropped}, {@code malformed}, {@code reconnects},
+     * {@code pongs}. Changes published during a reconnect, and dropped ones, are never delivered
+     * (at-most-once): re-read the state when {@code reconnects} or {@code dropped} grows if every
+     * change matters.
+     */
     public Map<String, Long> subscriberCounters() {
         synchronized (lifecycle) {
             return subscriber == null ? Map.of() : subscriber.counters();

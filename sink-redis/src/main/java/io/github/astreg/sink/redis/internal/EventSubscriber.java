@@ -13,7 +13,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import redis.clients.jedis.Connection;
 import redis.clients.jedis.JedisPubSub;
 import redis.clients.jedis.UnifiedJedis;
 
@@ -25,8 +24,10 @@ import redis.clients.jedis.UnifiedJedis;
  * messages are dropped and counted); {@code astreg-redis-listeners-<channel>} decodes them, runs the
  * consumer, and every {@link #PING_EVERY} pings the subscription: a link that stays silent for three
  * pings is closed, which makes the reader reconnect (half-open TCP links are noticed this way).
- * After any error the reader reconnects with backoff (100 ms doubling to 5 s) for ever. Messages
- * published while the link was down are not replayed.
+ * The ping is written on the {@link SubscriberConnection} (RESP2), never through {@code
+ * JedisPubSub.ping()}, which races its own answer in RESP3 (see there). After any error the reader
+ * logs one WARN, reconnects with backoff (100 ms doubling to 5 s) for ever. Messages published while
+ * the link was down are not replayed (at-most-once).
  */
 public final class EventSubscriber implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EventSubscriber.class);
@@ -40,6 +41,8 @@ public final class EventSubscriber implements AutoCloseable {
     private final UnifiedJedis client;
     private final String channel;
     private final Consumer<EndpointStateEvent> consumer;
+    private final Duration pingEvery;
+    private final Duration silentAfter;
     private final BlockingQueue<String> queue = new ArrayBlockingQueue<>(CAPACITY);
     private final Thread reader;
     private final Thread dispatcher;
@@ -48,14 +51,35 @@ public final class EventSubscriber implements AutoCloseable {
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong malformed = new AtomicLong();
     private final AtomicLong reconnects = new AtomicLong();
+    private final AtomicLong pongs = new AtomicLong();
     private volatile boolean closed;
     private volatile boolean subscribed;
-    private volatile Connection current;
-    private volatile Handler handler;
+    private volatile SubscriberConnection current;
     private volatile long lastPongNanos;
 
     public EventSubscriber(
             RedisSinkConfig config, UnifiedJedis client, String channel, Consumer<EndpointStateEvent> consumer) {
+        this(config, client, channel, consumer, PING_EVERY, PING_EVERY.multipliedBy(3));
+    }
+
+    /**
+     * With another keepalive: a ping every {@code pingEvery} once subscribed, and the link closed
+     * (so reopened) when no pong came for {@code silentAfter}. Tests ping far more often than
+     * {@link #PING_EVERY} to exercise pings interleaved with messages.
+     */
+    public EventSubscriber(
+            RedisSinkConfig config,
+            UnifiedJedis client,
+            String channel,
+            Consumer<EndpointStateEvent> consumer,
+            Duration pingEvery,
+            Duration silentAfter) {
+        if (pingEvery.isNegative() || pingEvery.isZero() || silentAfter.compareTo(pingEvery) <= 0) {
+            throw new IllegalArgumentException(
+                    "need 0 < pingEvery < silentAfter, got " + pingEvery + ", " + silentAfter);
+        }
+        this.pingEvery = pingEvery;
+        this.silentAfter = silentAfter;
         this.config = config;
         this.client = client;
         this.channel = channel;
@@ -87,13 +111,17 @@ public final class EventSubscriber implements AutoCloseable {
         return subscribed;
     }
 
-    /** {@code received}, {@code dropped} (queue full), {@code malformed}, {@code reconnects}. */
+    /**
+     * {@code received}, {@code dropped} (queue full), {@code malformed}, {@code reconnects}, {@code
+     * pongs} (keepalive answers).
+     */
     public java.util.Map<String, Long> counters() {
         return java.util.Map.of(
                 "received", received.get(),
                 "dropped", dropped.get(),
                 "malformed", malformed.get(),
-                "reconnects", reconnects.get());
+                "reconnects", reconnects.get(),
+                "pongs", pongs.get());
     }
 
     private void readLoop() {
@@ -101,7 +129,7 @@ public final class EventSubscriber implements AutoCloseable {
         int attempt = 0;
         boolean warned = false;
         while (!closed) {
-            Connection conn = null;
+            SubscriberConnection conn = null;
             try {
                 conn = RedisClients.subscriberConnection(config, client, attempt);
                 current = conn;
@@ -109,16 +137,27 @@ public final class EventSubscriber implements AutoCloseable {
                     break;
                 }
                 Handler h = new Handler();
-                handler = h;
                 lastPongNanos = System.nanoTime();
                 h.proceed(conn, channel);
+                if (!closed) {
+                    // proceed only returns once nothing is subscribed any more
+                    throw new IllegalStateException("the subscription ended without an error");
+                }
             } catch (RuntimeException e) {
                 if (closed) {
                     break;
                 }
+                if (subscribedSinceLastFailure) {
+                    // this link had worked: a new outage, so retry fast and warn once for it (the
+                    // failed attempts of one outage only log at DEBUG)
+                    subscribedSinceLastFailure = false;
+                    backoffMs = 100;
+                    warned = false;
+                }
                 if (!warned) {
                     log.warn(
-                            "subscription to {} lost or not possible, reconnecting with backoff: {}",
+                            "subscription to {} lost or not possible ({}); reconnecting with backoff,"
+                                    + " changes published until it is back are not delivered",
                             channel,
                             e.toString());
                     warned = true;
@@ -127,7 +166,6 @@ public final class EventSubscriber implements AutoCloseable {
                 }
             } finally {
                 subscribed = false;
-                handler = null;
                 current = null;
                 if (conn != null) {
                     try {
@@ -142,12 +180,6 @@ public final class EventSubscriber implements AutoCloseable {
             }
             attempt++;
             reconnects.incrementAndGet();
-            if (subscribedSinceLastFailure) {
-                // it worked until now: retry fast, and warn again if it keeps failing
-                backoffMs = 100;
-                warned = false;
-                subscribedSinceLastFailure = false;
-            }
             try {
                 Thread.sleep(backoffMs);
             } catch (InterruptedException e) {
@@ -196,7 +228,7 @@ public final class EventSubscriber implements AutoCloseable {
                 }
             }
             long now = System.nanoTime();
-            if (now - lastPing >= PING_EVERY.toNanos()) {
+            if (now - lastPing >= pingEvery.toNanos()) {
                 lastPing = now;
                 keepalive(now);
             }
@@ -204,13 +236,16 @@ public final class EventSubscriber implements AutoCloseable {
     }
 
     private void keepalive(long now) {
-        Handler h = handler;
-        Connection c = current;
-        if (h == null || c == null || !subscribed) {
+        // current before subscribed: subscribed is reset before current changes, so a true
+        // subscribed read afterwards means c is the confirmed subscription (or a closed one, whose
+        // ping fails harmlessly); never a connection whose SUBSCRIBE is still on its way
+        SubscriberConnection c = current;
+        if (c == null || !subscribed) {
             return;
         }
-        if (now - lastPongNanos > PING_EVERY.toNanos() * 3) {
-            log.warn("subscription to {} silent for {} pings: reconnecting", channel, 3);
+        if (now - lastPongNanos > silentAfter.toNanos()) {
+            // INFO: the reader's WARN for this outage follows, with the closed link as its cause
+            log.info("subscription to {} silent for {}: closing it", channel, silentAfter);
             try {
                 c.disconnect();
             } catch (RuntimeException ignore) {
@@ -219,7 +254,7 @@ public final class EventSubscriber implements AutoCloseable {
             return;
         }
         try {
-            h.ping();
+            c.sendPing();
         } catch (RuntimeException e) {
             log.debug("ping on {} failed: {}", channel, e.toString());
         }
@@ -242,7 +277,7 @@ public final class EventSubscriber implements AutoCloseable {
             return;
         }
         closed = true;
-        Connection c = current;
+        SubscriberConnection c = current;
         if (c != null) {
             try {
                 c.disconnect();
@@ -294,6 +329,7 @@ public final class EventSubscriber implements AutoCloseable {
 
         @Override
         public void onPong(String pattern) {
+            pongs.incrementAndGet();
             lastPongNanos = System.nanoTime();
         }
     }

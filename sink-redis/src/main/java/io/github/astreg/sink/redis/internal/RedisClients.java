@@ -5,13 +5,13 @@ import io.github.astreg.sink.redis.RedisSinkConfig.HostAndPortText;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import redis.clients.jedis.Connection;
 import redis.clients.jedis.ConnectionPoolConfig;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.RedisClusterClient;
+import redis.clients.jedis.RedisProtocol;
 import redis.clients.jedis.RedisSentinelClient;
 import redis.clients.jedis.SslOptions;
 import redis.clients.jedis.UnifiedJedis;
@@ -94,9 +94,10 @@ public final class RedisClients {
      * A new, connected connection for the pub/sub subscriber. Standalone: the server. Sentinel: the
      * current master (replicas also deliver published messages, but the master is what writers
      * use). Cluster: the {@code attempt}-th seed node, round robin (classic PUBLISH reaches every
-     * node of a cluster).
+     * node of a cluster). It speaks RESP2, whatever the data connections speak: see {@link
+     * SubscriberConnection} for why.
      */
-    public static Connection subscriberConnection(RedisSinkConfig c, UnifiedJedis client, int attempt) {
+    public static SubscriberConnection subscriberConnection(RedisSinkConfig c, UnifiedJedis client, int attempt) {
         HostAndPort target;
         if (c.deployment() == RedisSinkConfig.Deployment.SENTINEL && client instanceof RedisSentinelClient s) {
             target = s.getCurrentMaster();
@@ -104,7 +105,12 @@ public final class RedisClients {
             List<HostAndPortText> eps = c.endpoints();
             target = hostAndPort(eps.get(Math.floorMod(attempt, eps.size())));
         }
-        Connection conn = new Connection(target, clientConfig(c));
+        JedisClientConfig resp2 = DefaultJedisClientConfig.builder()
+                .from(clientConfig(c))
+                .protocol(RedisProtocol.RESP2)
+                .autoNegotiateProtocol(false)
+                .build();
+        SubscriberConnection conn = new SubscriberConnection(target, resp2);
         conn.connect();
         return conn;
     }
