@@ -17,7 +17,6 @@ import io.github.astreg.core.model.ObservationKey;
 import io.github.astreg.core.model.Version;
 import io.github.astreg.core.spi.EndpointSink;
 import io.github.astreg.sink.redis.internal.ApplyScript;
-import io.github.astreg.sink.redis.internal.EventText;
 import io.github.astreg.sink.redis.internal.Ordering;
 import io.github.astreg.sink.redis.internal.RedisClients;
 import java.time.Clock;
@@ -433,7 +432,7 @@ public final class RedisEndpointSink implements EndpointSink {
                 return; // snapshot boundaries are registry input, not state
             }
             String nodes = keys.nodes();
-            String json = EventText.write(e);
+            String json = EventJson.write(e);
             StringBuilder value = new StringBuilder(json.length() + 120);
             int n = header(value, e.version(), '1', null, null);
             value.append(",\"m\":\"\",\"rt\":\"\",\"event\":").append(json).append('}');
@@ -472,7 +471,7 @@ public final class RedisEndpointSink implements EndpointSink {
         StringBuilder value = new StringBuilder(640);
         int n = header(value, e.version(), k, expires, registered);
         value.append(",\"m\":\"\",\"rt\":\"").append(rtt).append("\",\"event\":");
-        EventText.append(value, e);
+        EventJson.append(value, e);
         value.append('}');
         return new Call(
                 List.of(keys.endpoint(ep), keys.location(ep)),
