@@ -497,7 +497,7 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
     @Override
     public Optional<Location> locate(EndpointId endpoint) {
         // hot path (dialplan lookups): the answer cached per endpoint, read without the lock
-        EndpointEntry entry = endpoints.get(endpoint);
+        EndpointEntry entry = endpoints.get(Objects.requireNonNull(endpoint, "endpoint"));
         if (entry == null) {
             return Optional.empty();
         }
@@ -572,6 +572,7 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
 
     @Override
     public List<Location> locateAll(EndpointId endpoint) {
+        Objects.requireNonNull(endpoint, "endpoint");
         long nowNanos = EpochNanos.of(clock.instant());
         List<Candidate> candidates = new ArrayList<>();
         synchronized (lock) {
@@ -606,6 +607,7 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
 
     @Override
     public Optional<EndpointRecord> find(EndpointId endpoint) {
+        Objects.requireNonNull(endpoint, "endpoint");
         Instant now = clock.instant();
         synchronized (lock) {
             EndpointEntry entry = endpoints.get(endpoint);

@@ -278,6 +278,19 @@ class RegistryRulesTest {
     }
 
     @Test
+    void readsRejectANullEndpointByName() {
+        org.assertj.core.api.Assertions.assertThatNullPointerException()
+                .isThrownBy(() -> registry.locate(null))
+                .withMessage("endpoint");
+        org.assertj.core.api.Assertions.assertThatNullPointerException()
+                .isThrownBy(() -> registry.locateAll(null))
+                .withMessage("endpoint");
+        org.assertj.core.api.Assertions.assertThatNullPointerException()
+                .isThrownBy(() -> registry.find(null))
+                .withMessage("endpoint");
+    }
+
+    @Test
     void R5_aStaleNodeThatHeartbeatsAgainWinsTheVeryNextLookup() {
         registry.apply(ev.registered("pbx2", P1001, "sip:b@h2:5060", "h2", 5060, t(10)));
         registry.apply(ev.registered("pbx1", P1001, "sip:a@h1:5060", "h1", 5060, t(20)));
