@@ -85,6 +85,8 @@ public final class RedisEndpointSink implements EndpointSink {
     private static final int GROUP = 64;
     /** Changes of a batch's first call (outside Cluster): Redis starts on the batch that much sooner. */
     private static final int FIRST_GROUP = 8;
+    /** Longest heartbeat TTL written (about 31,700 years): far beyond it Redis refuses the expiry. */
+    private static final Duration MAX_HEARTBEAT_TTL = Duration.ofMillis(1_000_000_000_000_000L);
 
     private final RedisSinkConfig config;
     private final RedisKeys keys;
@@ -439,8 +441,7 @@ public final class RedisEndpointSink implements EndpointSink {
             calls.add(new Call(
                     List.of(nodes, nodes), List.of("n", e.node().value(), value.toString(), Integer.toString(n))));
             String nodeKey = keys.node(e.node());
-            long ttl = Duration.between(now, e.observedAt().plus(config.heartbeatTtl()))
-                    .toMillis();
+            long ttl = heartbeatTtlMillis(now, e.observedAt(), config.heartbeatTtl());
             calls.add(new Call(
                     List.of(nodeKey, nodeKey),
                     List.of(
@@ -453,6 +454,20 @@ public final class RedisEndpointSink implements EndpointSink {
                             c.collector().orElse(""),
                             c.startedAt().map(Instant::toString).orElse(""))));
         }
+    }
+
+    /**
+     * What is left of a heartbeat's TTL, in milliseconds: 0 when it has passed, at most {@link
+     * #MAX_HEARTBEAT_TTL}. The model allows any instant, and {@code observedAt + ttl} or its
+     * milliseconds overflow near {@link Instant#MIN} and {@link Instant#MAX}: such a change must be
+     * written, not fail its batch for ever.
+     */
+    static long heartbeatTtlMillis(Instant now, Instant observedAt, Duration ttl) {
+        Duration left = Duration.between(now, observedAt).plus(ttl);
+        if (left.isNegative() || left.isZero()) {
+            return 0;
+        }
+        return left.compareTo(MAX_HEARTBEAT_TTL) > 0 ? MAX_HEARTBEAT_TTL.toMillis() : left.toMillis();
     }
 
     /**

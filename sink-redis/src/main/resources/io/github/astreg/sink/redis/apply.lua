@@ -66,10 +66,15 @@ local function event(val, n)
   return string.sub(val, at + 10, -2)
 end
 
--- instant string -> epoch milliseconds (0 before 1970: such instants only ever mean "long ago")
+-- instant string -> epoch milliseconds (0 before 1970: such instants only ever mean "long ago";
+-- capped at year ~33700, "for ever": beyond it the sums below would no longer be integers Redis takes
+-- as PX or PEXPIRE, and one far-off expiry would fail every call that carries it)
+local MAXSEC = 1000000000000
 local function ms(t)
   if string.sub(t, 1, 1) ~= '1' then return 0 end
-  return tonumber(string.sub(t, 2, 18)) * 1000 + math.floor(tonumber(string.sub(t, 19, 27)) / 1000000)
+  local s = tonumber(string.sub(t, 2, 18))
+  if s >= MAXSEC then return MAXSEC * 1000 end
+  return s * 1000 + math.floor(tonumber(string.sub(t, 19, 27)) / 1000000)
 end
 
 local CH, NOW, NOWMS, RETMS = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
