@@ -304,6 +304,37 @@ class RegistryRulesTest {
     }
 
     @Test
+    void R4_sweepExpiresEveryContactAcrossManyLockChunks_andPurgesTheirTombstonesLater() {
+        int phones = 3_000; // several of the sweep's chunks
+        for (int i = 0; i < phones; i++) {
+            String ep = "PJSIP/" + (2000 + i);
+            boolean expiring = i % 3 != 0;
+            registry.apply(ev.contact(
+                    "pbx1",
+                    ep,
+                    "sip:" + i + "@h:5060",
+                    ContactStatus.REACHABLE,
+                    t(95),
+                    b -> b.expiresAt(expiring ? t(110) : t(10_000))));
+        }
+        clock.set(t(110));
+        List<EndpointStateEvent> removals = registry.sweep();
+        assertThat(removals).hasSize(phones - phones / 3);
+        assertThat(removals)
+                .allSatisfy(e -> assertThat(((io.github.astreg.core.model.ContactChange) e.change()).status())
+                        .isEqualTo(ContactStatus.REMOVED));
+        assertThat(registry.locate(EndpointId.parse("PJSIP/2001"))).isEmpty();
+        assertThat(registry.locate(EndpointId.parse("PJSIP/2000"))).isPresent();
+        assertThat(registry.sweep()).isEmpty();
+        // after the tombstone retention (300 s) the removed contacts and their endpoints are forgotten
+        clock.set(t(110 + 301));
+        registry.heartbeat(PBX1, "c1"); // still watched: no eviction (R5), only the purge
+        assertThat(registry.sweep()).isEmpty();
+        assertThat(registry.size()).isEqualTo(phones / 3);
+        assertThat(registry.endpoints()).hasSize(phones / 3);
+    }
+
+    @Test
     void R4_aCachedLocationEndsWhenTheContactExpires() {
         registry.apply(
                 ev.contact("pbx1", P1001, "sip:a@h:5060", ContactStatus.REACHABLE, t(95), b -> b.expiresAt(t(105))));
