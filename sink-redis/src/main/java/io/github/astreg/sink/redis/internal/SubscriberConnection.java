@@ -4,6 +4,7 @@ import redis.clients.jedis.Connection;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.Protocol;
+import redis.clients.jedis.exceptions.JedisConnectionException;
 
 /**
  * The pub/sub subscriber's connection: RESP2, with a keepalive {@link #sendPing()} that only writes.
@@ -30,9 +31,24 @@ public final class SubscriberConnection extends Connection {
         super(target, config);
     }
 
-    /** Sends a PING and returns at once; the answer reaches the subscription's {@code onPong}. */
+    /**
+     * Sends a PING and returns at once; the answer reaches the subscription's {@code onPong}.
+     *
+     * @throws JedisConnectionException when the connection was closed or broke: Jedis' {@code
+     *     sendCommand} would open a new socket (not authenticated, never subscribed, never read) that
+     *     nothing closes
+     */
     public synchronized void sendPing() {
+        if (!isConnected() || isBroken()) {
+            throw new JedisConnectionException("subscriber connection closed");
+        }
         sendCommand(Protocol.Command.PING);
         flush();
+    }
+
+    /** Closes the socket; never while {@link #sendPing()} runs, so that a ping cannot reopen it. */
+    @Override
+    public synchronized void disconnect() {
+        super.disconnect();
     }
 }
