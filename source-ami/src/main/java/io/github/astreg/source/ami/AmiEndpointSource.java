@@ -1200,8 +1200,25 @@ public final class AmiEndpointSource implements EndpointEventSource {
         }
     }
 
+    /**
+     * One SIPpeers row. A chan_sip peer has one contact, and the source remembers it to map the
+     * peer's later status events; a row older than what a live event said since the list was asked
+     * (the peer registered elsewhere or its contact was removed: live events are handled before
+     * waiting list rows) must not make its contact the peer's again, or those events would go to a
+     * removed contact and bring it back.
+     */
     private void sipPeerRow(ListRead r, Headers h) {
         for (Change ch : AmiMapping.peerEntry(h)) {
+            if (ch instanceof ContactChange) {
+                ContactChange cc = (ContactChange) ch;
+                String old = sipContacts.get(cc.endpoint());
+                KnownContact listedOne = contacts.get(cc.uri());
+                KnownContact current = old == null || old.equals(cc.uri()) ? null : contacts.get(old);
+                if ((listedOne != null && listedOne.removed && listedOne.lastSeen.isAfter(r.asked))
+                        || (current != null && !current.removed && current.lastSeen.isAfter(r.asked))) {
+                    continue;
+                }
+            }
             emit(r.origin, r.asked, ch);
             if (ch instanceof ContactChange) {
                 ContactChange cc = (ContactChange) ch;

@@ -182,4 +182,92 @@ class AmiPollPolicyTest {
             assertThat(h.source.isConnected()).isTrue();
         }
     }
+
+    /**
+     * A chan_sip peer that registered from a new address while a SIPpeers list asked before was still
+     * being mapped: the list's row with the old address is older than the live event and must not make
+     * the old address the peer's contact again (its later status events would then go to the removed
+     * contact and bring it back).
+     */
+    @Test
+    void anOlderSipPeersRowDoesNotTakeThePeerBackToItsOldAddress() throws InterruptedException {
+        // enough peers that the list is mapped in several turns (256 items each) and 2001's row is
+        // still waiting when the live events of its new registration are handled
+        String[] peers = new String[701];
+        for (int i = 0; i < 700; i++) {
+            peers[i] = String.format("p%03d", i);
+        }
+        peers[700] = "2001";
+        FakeAsterisk pbx = FakeAsterisk.builder("pbx1")
+                .systemName("pbx1")
+                .timestampEvents(true)
+                .version(io.github.astreg.testkit.AsteriskVersion.ASTERISK_20)
+                .sipPeers(peers)
+                .build()
+                .start();
+        pbx.register("SIP/2001", Registration.from("127.0.0.1", 5071));
+        try (SourceHarness h = new SourceHarness(
+                pbx,
+                b -> b.contactPollInterval(Duration.ofMinutes(10))
+                        .contactPollDelay(Duration.ofMillis(10))
+                        .pollSpacing(Duration.ZERO))) {
+            CountDownLatch blocked = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            CountDownLatch rowOf2001 = new CountDownLatch(1);
+            CountDownLatch unreachable = new CountDownLatch(1);
+            java.util.concurrent.atomic.AtomicReference<String> unreachableUri =
+                    new java.util.concurrent.atomic.AtomicReference<>();
+            h.tap = e -> {
+                if (e.origin() == Origin.POLL
+                        && e.change() instanceof io.github.astreg.core.model.EndpointChange
+                        && ((io.github.astreg.core.model.EndpointChange) e.change())
+                                .endpoint()
+                                .resource()
+                                .equals("p200")
+                        && blocked.getCount() > 0) {
+                    blocked.countDown();
+                    try {
+                        // the worker is mapping the list: hold it while the peer registers elsewhere
+                        release.await(20, TimeUnit.SECONDS);
+                    } catch (InterruptedException ex) {
+                        Thread.currentThread().interrupt();
+                    }
+                } else if (e.origin() == Origin.POLL
+                        && e.change() instanceof io.github.astreg.core.model.EndpointChange
+                        && ((io.github.astreg.core.model.EndpointChange) e.change())
+                                .endpoint()
+                                .resource()
+                                .equals("2001")) {
+                    rowOf2001.countDown();
+                } else if (e.origin() == Origin.AMI
+                        && e.change() instanceof ContactChange
+                        && ((ContactChange) e.change()).status() == ContactStatus.UNREACHABLE) {
+                    unreachableUri.set(((ContactChange) e.change()).uri());
+                    unreachable.countDown();
+                }
+            };
+            h.start().awaitConnected();
+
+            pbx.register("SIP/p005", Registration.from("127.0.0.1", 5080)); // a chan_sip PeerStatus: SIPpeers is read
+            assertThat(blocked.await(20, TimeUnit.SECONDS))
+                    .as("list read under way")
+                    .isTrue();
+            pbx.register("SIP/2001", Registration.from("127.0.0.1", 5072)); // after the list was asked
+            // the list's frames were all written before the registration's events: once the PeerStatus
+            // is queued (behind at most one wake-up for list items), the whole list is waiting too
+            await("the new registration queued for the worker", () -> h.counter("queued") >= 2);
+            release.countDown();
+            assertThat(rowOf2001.await(20, TimeUnit.SECONDS))
+                    .as("2001's row mapped")
+                    .isTrue();
+
+            pbx.unreachable("SIP/2001");
+            assertThat(unreachable.await(20, TimeUnit.SECONDS)).isTrue();
+            assertThat(unreachableUri.get()).as("the contact the peer has now").endsWith(":5072");
+            assertThat(h.contacts("SIP/2001"))
+                    .as("live contacts of 2001")
+                    .extracting(ContactRecord::uri)
+                    .noneMatch(u -> u.endsWith(":5071"));
+        }
+    }
 }
