@@ -220,9 +220,10 @@ while a <= #ARGV do
         -- a device state never expires, so neither does the hash (it already did not when this
         -- field existed); contacts are unchanged, so is the location
         if not cv then redis.call('PERSIST', key) end
-      elseif not (cv and string.find(cur, string.sub(val, 53, n), 53, true) == 53) then
+      elseif not (cv and string.byte(val, 59) ~= REMOVED and string.find(cur, string.sub(val, 53, n), 53, true) == 53) then
         -- unless liveness, expiry and registration are unchanged (an RTT or user agent refresh),
-        -- the location and the key's lifetime may have changed
+        -- the location and the key's lifetime may have changed; a tombstone's lifetime follows its
+        -- version, so a newer removal always relocates
         relocate(key, KEYS[2 * j])
       end
       results[j] = 1

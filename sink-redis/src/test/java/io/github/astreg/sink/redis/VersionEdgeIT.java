@@ -151,4 +151,30 @@ class VersionEdgeIT {
         assertThatCode(() -> sink.write(batch)).doesNotThrowAnyException();
         assertThat(sink.counters().get("applied")).isEqualTo(3);
     }
+
+    /**
+     * A newer removal of an already removed contact moves its tombstone's version, so also the key's
+     * lifetime (version + tombstoneRetention): otherwise the key, and the newer tombstone with it,
+     * expires at the older one's deadline, and an observation between the two removals could come
+     * back.
+     */
+    @Test
+    void aNewerRemovalOfARemovedContactKeepsTheKeyForItsOwnRetention() {
+        sink = RedisEndpointSink.builder(RedisTestSupport.config(prefix)
+                        .tombstoneRetention(Duration.ofMinutes(10))
+                        .build())
+                .build();
+        sink.start();
+        Instant now = Instant.now();
+        String phone = "PJSIP/tomb2";
+        String uri = "sip:x@10.0.0.1:5060";
+        sink.write(List.of(obs.removed("pbx-a", phone, uri, now.minus(Duration.ofMinutes(9)))));
+        String key = RedisKeys.withPrefix(prefix).endpoint(io.github.astreg.core.model.EndpointId.parse(phone));
+        assertThat(raw.pttl(key)).isBetween(1L, Duration.ofMinutes(1).toMillis());
+        sink.write(List.of(obs.removed("pbx-a", phone, uri, now)));
+        assertThat(sink.counters().get("applied")).isEqualTo(2);
+        assertThat(raw.pttl(key))
+                .isGreaterThan(Duration.ofMinutes(9).toMillis())
+                .isLessThanOrEqualTo(Duration.ofMinutes(10).toMillis());
+    }
 }
