@@ -361,6 +361,7 @@ public final class FakeAsterisk implements AutoCloseable {
         private String entityId;
         private String context = "internal";
         private final List<EndpointSpec> endpoints = new ArrayList<>();
+        private final java.util.Set<String> endpointNames = new java.util.HashSet<>();
         private String amiUser = "astreg";
         private String amiSecret = "astregpass";
         private String ariUser = "astreg";
@@ -446,11 +447,10 @@ public final class FakeAsterisk implements AutoCloseable {
                 problems.add("bad endpoint name '" + name + "'");
                 return;
             }
-            for (EndpointSpec e : endpoints) {
-                if (e.technology().equals(tech) && e.resource().equals(name)) {
-                    problems.add("duplicate endpoint " + tech + "/" + name);
-                    return;
-                }
+            // a set, not a scan of the list: load tests build nodes of 25 000 endpoints
+            if (!endpointNames.add(tech + "/" + name)) {
+                problems.add("duplicate endpoint " + tech + "/" + name);
+                return;
             }
             endpoints.add(new EndpointSpec(tech, name, (tech.equals("SIP") ? "SIP " : "Ext ") + name, staticContact));
         }

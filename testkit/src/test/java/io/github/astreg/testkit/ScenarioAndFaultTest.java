@@ -40,6 +40,17 @@ class ScenarioAndFaultTest {
     }
 
     @Test
+    void duplicateEndpointsAreAConfigurationError_evenAmongManyEndpoints() {
+        assertThatThrownBy(() -> FakeAsterisk.builder("pbx8")
+                        .pjsipEndpoints(1, 25_000)
+                        .pjsipEndpoints("12345")
+                        .build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("duplicate endpoint PJSIP/12345");
+        FakeAsterisk.builder("pbx8").pjsipEndpoints(1, 25_000).build();
+    }
+
+    @Test
     void expiryFollowsTheNodeClock() throws Exception {
         pbx.register("1003", Registration.from("127.0.0.1", 5065).expires(20));
         pbx.register("1004", Registration.from("127.0.0.1", 5068).expires(3600));
