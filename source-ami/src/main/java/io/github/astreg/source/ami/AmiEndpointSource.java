@@ -941,8 +941,9 @@ public final class AmiEndpointSource implements EndpointEventSource {
                 }
             }
         } else {
+            // as old as the endpoint list they come from: a device state change after it was asked wins
             for (DeviceChange d : fallbackDevices) {
-                emit(Origin.SNAPSHOT, asteriskClock.now(), d);
+                emit(Origin.SNAPSHOT, endpointRead.asked, d);
             }
         }
         readBlocking(c, newRead(ListKind.SIP_PEERS, Origin.SNAPSHOT), new SipPeersAction());

@@ -270,4 +270,35 @@ class AmiPollPolicyTest {
                     .noneMatch(u -> u.endsWith(":5071"));
         }
     }
+
+    /**
+     * Without DeviceStateList the snapshot's device states come from the endpoint list: they are as old
+     * as that list, so a device state change that happened after it was asked is newer and wins (R3).
+     */
+    @Test
+    void fallbackDeviceStatesCarryTheTimeTheEndpointListWasAskedFor() {
+        FakeAsterisk pbx = pbx();
+        pbx.register("1001", Registration.from("127.0.0.1", 5061));
+        pbx.faults().failAction("DeviceStateList", "Invalid/unknown command");
+        try (SourceHarness h = new SourceHarness(pbx, b -> b).start().awaitConnected()) {
+            List<EndpointStateEvent> seen = List.copyOf(h.events);
+            EndpointStateEvent endpoint = seen.stream()
+                    .filter(e -> e.origin() == Origin.SNAPSHOT
+                            && e.change() instanceof io.github.astreg.core.model.EndpointChange
+                            && ((io.github.astreg.core.model.EndpointChange) e.change())
+                                    .endpoint()
+                                    .equals(io.github.astreg.core.model.EndpointId.pjsip("1001")))
+                    .findFirst()
+                    .orElseThrow();
+            EndpointStateEvent device = seen.stream()
+                    .filter(e -> e.origin() == Origin.SNAPSHOT
+                            && e.change() instanceof io.github.astreg.core.model.DeviceChange
+                            && ((io.github.astreg.core.model.DeviceChange) e.change())
+                                    .endpoint()
+                                    .equals(io.github.astreg.core.model.EndpointId.pjsip("1001")))
+                    .findFirst()
+                    .orElseThrow();
+            assertThat(device.observedAt()).isEqualTo(endpoint.observedAt());
+        }
+    }
 }
