@@ -32,6 +32,9 @@ class SubscriberConnectionIT {
             conn.disconnect();
             assertThatThrownBy(conn::sendPing).isInstanceOf(JedisConnectionException.class);
             assertThat(conn.isConnected()).isFalse();
+            // what Jedis' sendCommand does first: it must not open a socket again either
+            assertThatThrownBy(conn::connect).isInstanceOf(JedisConnectionException.class);
+            assertThat(conn.isConnected()).isFalse();
         }
     }
 }

@@ -31,12 +31,13 @@ public final class SubscriberConnection extends Connection {
         super(target, config);
     }
 
+    /** Set by {@link #disconnect()}: from then on nothing connects this connection again. */
+    private volatile boolean ended;
+
     /**
      * Sends a PING and returns at once; the answer reaches the subscription's {@code onPong}.
      *
-     * @throws JedisConnectionException when the connection was closed or broke: Jedis' {@code
-     *     sendCommand} would open a new socket (not authenticated, never subscribed, never read) that
-     *     nothing closes
+     * @throws JedisConnectionException when the connection was closed or broke
      */
     public synchronized void sendPing() {
         if (!isConnected() || isBroken()) {
@@ -46,9 +47,27 @@ public final class SubscriberConnection extends Connection {
         flush();
     }
 
-    /** Closes the socket; never while {@link #sendPing()} runs, so that a ping cannot reopen it. */
+    /**
+     * Jedis' {@code sendCommand} connects a disconnected connection again: a ping racing {@link
+     * #disconnect()} would open a new socket (not authenticated, never subscribed, never read) that
+     * nothing closes. Once disconnected, this refuses; a socket opened while {@link #disconnect()}
+     * ran is closed again. Not locked, so that {@link #disconnect()} never waits for a ping.
+     */
     @Override
-    public synchronized void disconnect() {
+    public void connect() {
+        if (ended) {
+            throw new JedisConnectionException("subscriber connection closed");
+        }
+        super.connect();
+        if (ended) {
+            super.disconnect();
+            throw new JedisConnectionException("subscriber connection closed");
+        }
+    }
+
+    @Override
+    public void disconnect() {
+        ended = true;
         super.disconnect();
     }
 }
