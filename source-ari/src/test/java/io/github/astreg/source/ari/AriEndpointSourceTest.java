@@ -211,6 +211,29 @@ class AriEndpointSourceTest {
         poll(WAIT, "UP", () -> source.isConnected());
     }
 
+    /**
+     * close() while every device request of a snapshot waits for its answer: it returns at once (it does
+     * not wait for the request timeout), the snapshot is not completed, and every connection the source
+     * opened, the snapshot's extra ones included, is closed.
+     */
+    @Test
+    void closeDuringASnapshotReturnsPromptlyAndClosesEveryConnection() {
+        inCalls(8);
+        ari.deviceDelayMs = 60_000;
+        start(config().snapshotConcurrency(4)
+                .requestTimeout(Duration.ofSeconds(30))
+                .build());
+        poll(WAIT, "4 device requests waiting", () -> ari.devicesInFlight.get() == 4);
+        assertThat(ari.openConnections.get())
+                .as("websocket, REST and 4 snapshot connections")
+                .isEqualTo(6);
+        long t0 = System.nanoTime();
+        source.close();
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(3));
+        poll(WAIT, () -> "connections left open: " + ari.openConnections.get(), () -> ari.openConnections.get() == 0);
+        assertThat(count(NodeStatus.SNAPSHOT_END)).isZero();
+    }
+
     @Test
     void aResyncReconcilesWhatChangedWhileTheLinkWasDown() {
         ari.endpoints.put("PJSIP/1003", new String[] {"online", "1"});

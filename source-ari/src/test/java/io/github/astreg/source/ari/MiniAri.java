@@ -80,6 +80,9 @@ final class MiniAri implements AutoCloseable {
     final java.util.concurrent.atomic.AtomicInteger maxDevicesInFlight =
             new java.util.concurrent.atomic.AtomicInteger();
     final List<Channel> sockets = new CopyOnWriteArrayList<>();
+    /** TCP connections of clients (HTTP and websocket) open right now. */
+    final java.util.concurrent.atomic.AtomicInteger openConnections = new java.util.concurrent.atomic.AtomicInteger();
+
     volatile int wsConnects;
 
     private EventLoopGroup group;
@@ -103,6 +106,8 @@ final class MiniAri implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        openConnections.incrementAndGet();
+                        ch.closeFuture().addListener(f -> openConnections.decrementAndGet());
                         if (tls != null) {
                             ch.pipeline().addLast(tls.newHandler(ch.alloc()));
                         }
