@@ -358,6 +358,14 @@ public final class AmiEndpointSource implements EndpointEventSource {
         }
     }
 
+    /**
+     * How many contacts the source's own view holds, removal markers included (tests; the view belongs
+     * to the worker, so read it after {@link #close()}).
+     */
+    int contactsTracked() {
+        return contacts.size();
+    }
+
     @Override
     public String toString() {
         return "AmiEndpointSource[" + name + ", " + config.host() + ":" + config.port() + ", up=" + up + "]";
@@ -1249,9 +1257,33 @@ public final class AmiEndpointSource implements EndpointEventSource {
         if (t.inFlight.isEmpty()) {
             t.ended(System.nanoTime());
         }
-        if (!whole || r.kind == ListKind.ENDPOINTS) {
-            return;
+        try {
+            if (whole && r.kind != ListKind.ENDPOINTS) {
+                removeUnlisted(r);
+            }
+        } finally {
+            dropStaleTombstones();
         }
+    }
+
+    /**
+     * Forgets removed contacts that no list still being read can contradict. A tombstone only guards
+     * against the rows of a list asked before the removal; once no such read is in flight (every read
+     * ends, whole, failed or timed out with the link), it has done its work. Without this, tombstones
+     * would only go with a contact list that arrives whole, and pile up while lists fail.
+     */
+    private void dropStaleTombstones() {
+        Instant oldest = null;
+        for (ListRead open : reads.values()) {
+            if (oldest == null || open.asked.isBefore(oldest)) {
+                oldest = open.asked;
+            }
+        }
+        Instant bound = oldest;
+        contacts.values().removeIf(k -> k.removed && (bound == null || !k.lastSeen.isAfter(bound)));
+    }
+
+    private void removeUnlisted(ListRead r) {
         boolean sipList = r.kind == ListKind.SIP_PEERS;
         for (Map.Entry<String, KnownContact> e : new ArrayList<>(contacts.entrySet())) {
             KnownContact k = e.getValue();

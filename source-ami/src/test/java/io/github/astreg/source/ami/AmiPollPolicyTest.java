@@ -301,4 +301,44 @@ class AmiPollPolicyTest {
             assertThat(device.observedAt()).isEqualTo(endpoint.observedAt());
         }
     }
+
+    /**
+     * The marker a removed contact leaves in the source's own view (so that an older list row does not
+     * bring it back) is only needed while a list asked before the removal is being read: it must not
+     * outlive that when no contact list ever arrives whole (here: every read is refused).
+     */
+    @Test
+    void removedContactMarkersDoNotPileUpWhenListReadsFail() throws InterruptedException {
+        FakeAsterisk pbx = pbx();
+        pbx.faults().failAction("PJSIPShowContacts", "Permission denied");
+        SourceHarness h = new SourceHarness(
+                pbx,
+                b -> b.contactPollInterval(Duration.ofMillis(100))
+                        .contactPollDelay(Duration.ofMillis(10))
+                        .pollSpacing(Duration.ZERO));
+        try (h) {
+            h.start().awaitConnected();
+            int n = 20;
+            CountDownLatch removed = new CountDownLatch(n);
+            h.tap = e -> {
+                if (e.origin() == Origin.AMI
+                        && e.change() instanceof ContactChange
+                        && ((ContactChange) e.change()).status() == ContactStatus.REMOVED) {
+                    removed.countDown();
+                }
+            };
+            for (int i = 0; i < n; i++) {
+                h.pbx.register("1001", Registration.from("127.0.0.1", 6000 + i));
+                h.pbx.unregister("1001");
+            }
+            assertThat(removed.await(20, TimeUnit.SECONDS)).isTrue();
+            // two more reads started after the last removal: the first of them has ended
+            long polls = h.counter("polls");
+            await("two reads after the removals", () -> h.counter("polls") >= polls + 2);
+        }
+        // read after close(): the worker has ended
+        assertThat(h.source.contactsTracked())
+                .as("contacts and markers the source keeps")
+                .isZero();
+    }
 }
