@@ -42,6 +42,13 @@ public record ContactChange(
     /** Longest accepted contact URI. */
     public static final int MAX_URI_LENGTH = 512;
 
+    /**
+     * Largest accepted RTT and jitter. A qualify answer takes milliseconds (Asterisk gives up after
+     * {@code qualify_timeout}, 3 s by default); anything near this is a broken or hostile peer, and
+     * unbounded values would overflow the microseconds stores keep.
+     */
+    public static final Duration MAX_RTT = Duration.ofHours(1);
+
     public ContactChange {
         Checks.notNull("endpoint", endpoint);
         Checks.text("uri", uri, MAX_URI_LENGTH);
@@ -50,14 +57,14 @@ public record ContactChange(
         Checks.notNull("address", address);
         Checks.notNull("userAgent", userAgent).ifPresent(u -> Checks.text("userAgent", u, 512));
         Checks.notNull("rtt", rtt).ifPresent(r -> {
-            if (r.isNegative()) {
-                throw Checks.invalid("rtt", r, "must not be negative");
+            if (r.isNegative() || r.compareTo(MAX_RTT) > 0) {
+                throw Checks.invalid("rtt", r, "must be between 0 and " + MAX_RTT);
             }
         });
         Checks.notNull("expiresAt", expiresAt);
         Checks.notNull("jitter", jitter).ifPresent(j -> {
-            if (j.isNegative()) {
-                throw Checks.invalid("jitter", j, "must not be negative");
+            if (j.isNegative() || j.compareTo(MAX_RTT) > 0) {
+                throw Checks.invalid("jitter", j, "must be between 0 and " + MAX_RTT);
             }
         });
         Checks.notNull("registeredAt", registeredAt);

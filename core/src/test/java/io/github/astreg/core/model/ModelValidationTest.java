@@ -90,6 +90,20 @@ class ModelValidationTest {
                         .rtt(Duration.ofMillis(-1))
                         .build())
                 .hasMessageContaining("rtt");
+        // bounded, so that no store's microseconds overflow (a sink would retry such a batch for ever)
+        assertThatThrownBy(() -> ContactChange.builder(ep, "sip:a", ContactStatus.REACHABLE)
+                        .rtt(Duration.ofHours(1).plusNanos(1))
+                        .build())
+                .hasMessageContaining("rtt");
+        assertThatThrownBy(() -> ContactChange.builder(ep, "sip:a", ContactStatus.REACHABLE)
+                        .jitter(Optional.of(Duration.ofDays(365 * 300)))
+                        .build())
+                .hasMessageContaining("jitter");
+        assertThat(ContactChange.builder(ep, "sip:a", ContactStatus.REACHABLE)
+                        .rtt(ContactChange.MAX_RTT)
+                        .build()
+                        .rtt())
+                .contains(ContactChange.MAX_RTT);
         assertThatThrownBy(() -> ContactChange.builder(ep, "sip:a", ContactStatus.REACHABLE)
                         .address("h", 0)
                         .build())
