@@ -73,7 +73,9 @@ import org.slf4j.LoggerFactory;
  * endpoint without channels that is online or offline has the device state chan_pjsip gives it
  * ({@code NOT_INUSE}, {@code UNAVAILABLE}); every other device is asked ({@code GET
  * /ari/deviceStates/<TECH>%2F<resource>}) with at most {@link AriSourceConfig#snapshotConcurrency()}
- * requests in flight. Losing the websocket sends {@code DOWN}. Snapshot items are
+ * requests in flight. Losing the websocket sends {@code DOWN}; a snapshot under way then stops at once
+ * (its outstanding device requests are cut, no {@code SNAPSHOT_END}, no {@code UP}) and the reconnect
+ * follows without waiting for it. Snapshot items are
  * stamped with Asterisk's clock ({@code /ari/asterisk/ping}), so live events that happen during the
  * snapshot win over it; UP and DOWN are stamped with the local clock (they are heartbeats).
  *
@@ -96,7 +98,7 @@ import org.slf4j.LoggerFactory;
  * counted and ignored), {@code ignored} (events astreg does not use), {@code malformed},
  * {@code dropped} (queue overflow), {@code snapshots}, {@code receiverErrors}, {@code deviceStatesDerived}
  * and {@code deviceStatesFetched} (snapshot device states taken from the endpoint list and asked of
- * Asterisk), {@code queued}.
+ * Asterisk; an answer that cannot be read counts only as {@code malformed}), {@code queued}.
  */
 public final class AriEndpointSource implements EndpointEventSource {
     private static final Logger log = LoggerFactory.getLogger(AriEndpointSource.class);
@@ -124,6 +126,11 @@ public final class AriEndpointSource implements EndpointEventSource {
     private final AtomicLong receiverErrors = new AtomicLong();
     private final AtomicLong derivedDevices = new AtomicLong();
     private final AtomicLong fetchedDevices = new AtomicLong();
+    /**
+     * The newest connection generation whose websocket has closed, set on the event loop as soon as it
+     * closes: the source's thread may be deep in a snapshot, with the close notice queued behind it.
+     */
+    private final AtomicLong lostGeneration = new AtomicLong();
 
     private boolean started;
     private volatile boolean closed;
@@ -137,8 +144,9 @@ public final class AriEndpointSource implements EndpointEventSource {
     private Optional<AriTls> tls = Optional.empty();
     private EventReceiver receiver;
 
+    // written only on the source's thread; read on the event loop to tell a current link from a stale one
+    private volatile long generation;
     // confined to the source's thread
-    private long generation;
     private NodeId node;
     private Optional<Instant> startedAt = Optional.empty();
     private AriEventDecoder decoder;
@@ -319,6 +327,12 @@ public final class AriEndpointSource implements EndpointEventSource {
 
                     @Override
                     public void onClosed(Throwable cause) {
+                        // flag first, then cut the batch: getEach re-reads the flag once its batch is visible
+                        lostGeneration.accumulateAndGet(gen, Math::max);
+                        AriRest r = rest;
+                        if (r != null && gen == generation) {
+                            r.cancelBatch("the ARI websocket closed");
+                        }
                         submit(() -> onSocketClosed(gen, cause));
                     }
                 });
@@ -392,11 +406,14 @@ public final class AriEndpointSource implements EndpointEventSource {
         try {
             subscribe();
             snapshot();
+            checkLink(); // the close notice is queued behind this task: no UP for a link already gone
         } catch (IOException | RuntimeException e) {
-            warnOrDebug("resync", "{}: subscription or snapshot failed, reconnecting: {}", name(), describe(e));
+            if (!linkLost()) {
+                warnOrDebug("resync", "{}: subscription or snapshot failed, reconnecting: {}", name(), describe(e));
+            }
             AriWebSocket s = socket;
             if (s != null) {
-                s.close(); // onSocketClosed follows and schedules the reconnect
+                s.close(); // onSocketClosed follows (or is queued already) and schedules the reconnect
             }
             return;
         }
@@ -411,6 +428,18 @@ public final class AriEndpointSource implements EndpointEventSource {
                 config.hostAndPort(),
                 config.application(),
                 config.technologies());
+    }
+
+    /** Whether the websocket of the current connection has closed (its notice may still be queued). */
+    private boolean linkLost() {
+        return lostGeneration.get() >= generation;
+    }
+
+    /** Ends a snapshot early once its websocket is gone: its end and UP would describe a dead link. */
+    private void checkLink() throws IOException {
+        if (linkLost()) {
+            throw new IOException("the ARI websocket closed during the snapshot");
+        }
     }
 
     private void onSocketClosed(long gen, Throwable cause) {
@@ -520,6 +549,7 @@ public final class AriEndpointSource implements EndpointEventSource {
     }
 
     private void snapshot() throws IOException {
+        checkLink();
         resyncNeeded = false;
         Instant at = snapshotTime();
         snapshots.incrementAndGet();
@@ -559,15 +589,17 @@ public final class AriEndpointSource implements EndpointEventSource {
                 }
             }
         }
-        // the rest with a few requests in flight; answers arrive here, on the source's thread
-        rest.getEach(ask, config.snapshotConcurrency(), reply -> {
+        checkLink();
+        // the rest with a few requests in flight; answers arrive here, on the source's thread. A closing
+        // websocket cuts the batch short (see connect()) and is checked again between answers.
+        rest.getEach(ask, config.snapshotConcurrency(), this::linkLost, reply -> {
+            checkLink();
             if (reply.status() == 404) {
                 return; // as before: a device Asterisk does not know has no state to report
             }
             if (!reply.ok()) {
                 throw reply.failure();
             }
-            fetchedDevices.incrementAndGet();
             JsonNode ds;
             try {
                 ds = reply.json(JSON);
@@ -576,8 +608,12 @@ public final class AriEndpointSource implements EndpointEventSource {
                 return;
             }
             String asked = AriRest.unsegment(reply.path().substring("deviceStates/".length()));
-            snapshotDevice(at, ds.path("name").asText(asked), ds.path("state").asText(null), ds);
+            if (snapshotDevice(
+                    at, ds.path("name").asText(asked), ds.path("state").asText(null), ds)) {
+                fetchedDevices.incrementAndGet(); // a malformed answer counts as malformed only
+            }
         });
+        checkLink();
         for (Map.Entry<EndpointId, EndpointState> e : listed.entrySet()) {
             for (ContactMemory.Remembered r : memory.reassert(e.getKey(), e.getValue())) {
                 // with its own (older) timestamp: it confirms the contact, it never overrules newer news
@@ -588,14 +624,18 @@ public final class AriEndpointSource implements EndpointEventSource {
             }
         }
         memory.retainOnly(listed.keySet());
+        checkLink();
         emit(at, Origin.SNAPSHOT, new NodeChange(NodeStatus.SNAPSHOT_END, startedAt, Optional.empty()));
     }
 
-    private void snapshotDevice(Instant at, String name, String state, JsonNode source) {
+    /** Emits one snapshot device state; false when it was malformed (counted as such). */
+    private boolean snapshotDevice(Instant at, String name, String state, JsonNode source) {
         try {
             decoder.device(name, state).ifPresent(c -> emit(at, Origin.SNAPSHOT, c));
+            return true;
         } catch (IllegalArgumentException e) {
             malformed("snapshot device state", source.toString(), e.getMessage());
+            return false;
         }
     }
 
@@ -669,7 +709,9 @@ public final class AriEndpointSource implements EndpointEventSource {
             try {
                 snapshot();
             } catch (IOException | RuntimeException e) {
-                warnOrDebug("resync", "{}: resync after overflow failed, reconnecting: {}", name(), describe(e));
+                if (!linkLost()) {
+                    warnOrDebug("resync", "{}: resync after overflow failed, reconnecting: {}", name(), describe(e));
+                }
                 AriWebSocket s = socket;
                 if (s != null) {
                     s.close();

@@ -24,6 +24,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -232,6 +234,69 @@ class AriEndpointSourceTest {
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(3));
         poll(WAIT, () -> "connections left open: " + ari.openConnections.get(), () -> ari.openConnections.get() == 0);
         assertThat(count(NodeStatus.SNAPSHOT_END)).isZero();
+    }
+
+    /**
+     * The websocket drops while every device request of the first snapshot waits for its answer: the
+     * snapshot stops at once (no SNAPSHOT_END, no UP for the dead link, its extra connections closed),
+     * DOWN follows, and the reconnect with a fresh, complete snapshot does not wait for the held answers
+     * nor for the request timeout.
+     */
+    @Test
+    void aWebsocketDropDuringASnapshotStopsItAndReconnectsPromptly() throws Exception {
+        inCalls(8);
+        CountDownLatch asked = new CountDownLatch(4);
+        ari.holdDevices = asked;
+        start(config().snapshotConcurrency(4)
+                .requestTimeout(Duration.ofSeconds(60))
+                .build());
+        assertThat(asked.await(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+                .as("4 device requests held")
+                .isTrue();
+        assertThat(ari.openConnections.get())
+                .as("websocket, REST and 4 snapshot connections")
+                .isEqualTo(6);
+        int atDrop = events.size();
+        ari.holdDevices = null; // the next snapshot is answered; the 4 held answers stay held
+        ari.closeSockets();
+
+        poll(WAIT, "DOWN after the drop", () -> count(NodeStatus.DOWN) == 1);
+        assertThat(events.subList(atDrop, indexOf(NodeStatus.DOWN) + 1))
+                .as("nothing of the dead link's snapshot between the drop and DOWN")
+                .hasSize(1);
+        poll(WAIT, "UP after a fresh snapshot, the held answers still held", () -> source.isConnected());
+        assertThat(ari.wsConnects).isEqualTo(2);
+        assertThat(nodeStatuses())
+                .containsExactly(
+                        NodeStatus.SNAPSHOT_BEGIN,
+                        NodeStatus.DOWN,
+                        NodeStatus.SNAPSHOT_BEGIN,
+                        NodeStatus.SNAPSHOT_END,
+                        NodeStatus.UP);
+        for (int i = 0; i < 8; i++) {
+            assertThat(registry.find(EndpointId.pjsip("3" + (100 + i)))
+                            .orElseThrow()
+                            .deviceState())
+                    .isEqualTo(DeviceState.INUSE);
+        }
+        assertThat(source.counters()).containsEntry("deviceStatesFetched", 8L);
+        // the dead snapshot's 4 connections (their answers never sent) and the new snapshot's are closed
+        poll(
+                WAIT,
+                () -> "only the websocket and REST left open; open: " + ari.openConnections.get(),
+                () -> ari.openConnections.get() == 2);
+        ari.releaseDevices();
+    }
+
+    /** A device-state answer whose body cannot be read counts as malformed, not as fetched. */
+    @Test
+    void aMalformedDeviceAnswerCountsOnlyAsMalformed() {
+        inCalls(3);
+        ari.deviceBodies.put("PJSIP/3101", "{not json");
+        ari.deviceBodies.put("PJSIP/3102", "{\"name\":\"PJSIP/3102\"}");
+        start(config().build());
+        poll(WAIT, "UP", () -> source.isConnected());
+        assertThat(source.counters()).containsEntry("deviceStatesFetched", 1L).containsEntry("malformed", 2L);
     }
 
     @Test

@@ -72,6 +72,12 @@ final class MiniAri implements AutoCloseable {
     final List<String> requests = new CopyOnWriteArrayList<>();
     /** Device-state answers are sent this long after the request (scheduled: the server never blocks). */
     volatile long deviceDelayMs;
+    /** When set, device-state requests are counted down here and their answers held until {@link #releaseDevices()}. */
+    volatile java.util.concurrent.CountDownLatch holdDevices;
+
+    private final java.util.Queue<Runnable> heldAnswers = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** Device name -> the raw 200 body to answer with instead of a well-formed one. */
+    final Map<String, String> deviceBodies = new ConcurrentHashMap<>();
     /** When not 0, device-state requests are answered with this status. */
     volatile int deviceFailStatus;
     /** Device-state requests received and not yet answered, and the most there ever were. */
@@ -158,6 +164,14 @@ final class MiniAri implements AutoCloseable {
     void send(String frame) {
         for (Channel c : sockets) {
             c.writeAndFlush(new TextWebSocketFrame(frame));
+        }
+    }
+
+    /** Stops holding device-state answers and sends the held ones (to connections still open). */
+    void releaseDevices() {
+        holdDevices = null;
+        for (Runnable r = heldAnswers.poll(); r != null; r = heldAnswers.poll()) {
+            r.run();
         }
     }
 
@@ -283,6 +297,8 @@ final class MiniAri implements AutoCloseable {
                                 ctx,
                                 HttpResponseStatus.valueOf(deviceFailStatus),
                                 "{\"message\":\"Internal Server Error\"}");
+                    } else if (deviceBodies.containsKey(name)) {
+                        respond(ctx, HttpResponseStatus.OK, deviceBodies.get(name));
                     } else if (state == null) {
                         respond(ctx, HttpResponseStatus.NOT_FOUND, "{\"message\":\"Device not found\"}");
                     } else {
@@ -290,7 +306,12 @@ final class MiniAri implements AutoCloseable {
                     }
                 };
                 long delay = deviceDelayMs;
-                if (delay > 0) {
+                java.util.concurrent.CountDownLatch hold = holdDevices;
+                if (hold != null) {
+                    // held on this (the server's) event loop, never blocking it; answered when released
+                    heldAnswers.add(() -> ctx.executor().execute(answer));
+                    hold.countDown();
+                } else if (delay > 0) {
                     ctx.executor().schedule(answer, delay, TimeUnit.MILLISECONDS);
                 } else {
                     answer.run();

@@ -43,6 +43,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -174,6 +175,16 @@ public final class AriRest {
      * @param concurrency at least 1
      */
     public void getEach(List<String> paths, int concurrency, ReplyHandler handler) throws IOException {
+        getEach(paths, concurrency, () -> false, handler);
+    }
+
+    /**
+     * {@link #getEach(List, int, ReplyHandler)} that gives up when {@code cancelled} holds: it is read
+     * once the batch is visible to {@link #cancelBatch}, so a cancellation that races with the start of
+     * the call is never lost (the canceller sets its flag, then calls {@link #cancelBatch}).
+     */
+    public void getEach(List<String> paths, int concurrency, BooleanSupplier cancelled, ReplyHandler handler)
+            throws IOException {
         if (concurrency < 1) {
             throw new IllegalArgumentException("concurrency must be at least 1, was " + concurrency);
         }
@@ -188,6 +199,9 @@ public final class AriRest {
         try {
             if (aborted) { // abort() may have run before this batch was visible to it
                 throw new IOException("closed");
+            }
+            if (cancelled.getAsBoolean()) { // cancelBatch() may have run before this batch was visible to it
+                throw new IOException("cancelled");
             }
             int lanes = Math.min(concurrency, paths.size());
             for (int i = 0; i < lanes; i++) {
@@ -211,6 +225,19 @@ public final class AriRest {
             throw new InterruptedIOException("interrupted");
         } finally {
             batch = null;
+            b.close();
+        }
+    }
+
+    /**
+     * Ends a {@link #getEach} call in flight at once, whatever its answers still outstanding: the caller
+     * gets {@code why} as an {@link IOException} and the batch's connections are closed. Later calls
+     * are not affected. Any thread; never blocks.
+     */
+    public void cancelBatch(String why) {
+        Batch b = batch;
+        if (b != null) {
+            b.results.add(new IOException(why));
             b.close();
         }
     }
