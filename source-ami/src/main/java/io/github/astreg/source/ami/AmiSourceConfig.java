@@ -36,11 +36,13 @@ import java.util.regex.Pattern;
  *       <em>and</em> name the configured host (HTTPS endpoint identification: a DNS name in the
  *       subject alternative names, or an IP address SAN when the host is an address). The handshake is
  *       completed before anything is sent, so a failing server never sees the Challenge or Login action;
- *       the failure is logged with host and reason, counted as {@code tlsFailures} and retried with the
- *       reconnect backoff</td></tr>
+ *       the failure (also a handshake the server does not answer within the read timeout) is logged with
+ *       host and reason, counted as {@code tlsFailures} and retried with the reconnect backoff</td></tr>
  *   <tr><td>TLS trust [trustStore, trustStorePassword, trustStoreType]</td><td>the JDK's default trust
  *       (honouring {@code -Djavax.net.ssl.trustStore}); a trust store file (PKCS12 by default) replaces
- *       it for this source only. Only with {@code tls=true}; read when the source is created</td></tr>
+ *       it for this source only. Only with {@code tls=true}; read when the source is created. A
+ *       password (not empty) or a type other than PKCS12 without a trust store is an error, not
+ *       ignored</td></tr>
  *   <tr><td>event mask [eventMask]</td><td>{@code system,call} (ContactStatus, PeerStatus, Reload, Shutdown and
  *       FullyBooted are {@code system}; DeviceStateChange is {@code call})</td></tr>
  *   <tr><td>connect timeout [connectTimeout]</td><td>5 s</td></tr>
@@ -67,6 +69,7 @@ import java.util.regex.Pattern;
  */
 public final class AmiSourceConfig {
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9._:\\-\\[\\]%]{1,255}");
+    private static final String DEFAULT_TRUST_STORE_TYPE = "PKCS12";
     private static final Pattern MASK = Pattern.compile("[A-Za-z0-9_,]{1,200}");
     private static final Set<String> KEYS = Set.of(
             "host",
@@ -378,7 +381,7 @@ public final class AmiSourceConfig {
         private boolean tls;
         private Optional<Path> trustStore = Optional.empty();
         private Optional<String> trustStorePassword = Optional.empty();
-        private String trustStoreType = "PKCS12";
+        private String trustStoreType = DEFAULT_TRUST_STORE_TYPE;
         private String eventMask = "system,call";
         private Duration connectTimeout = Duration.ofSeconds(5);
         private Duration actionTimeout = Duration.ofSeconds(30);
@@ -431,7 +434,8 @@ public final class AmiSourceConfig {
         /**
          * Trusts the certificates in this key store instead of the JDK's default trust (for a private
          * CA); {@code storePassword} may be null, {@code type} is {@code PKCS12} or {@code JKS}. Needs
-         * {@code tls(true)}.
+         * {@code tls(true)}; a null {@code path} with a password or a type other than PKCS12 is an
+         * error when built.
          */
         public Builder trustStore(Path path, String storePassword, String type) {
             this.trustStore = Optional.ofNullable(path);
@@ -531,6 +535,20 @@ public final class AmiSourceConfig {
             }
             if (trustStoreType == null || trustStoreType.isBlank()) {
                 errors.add("trustStoreType: required, such as PKCS12 or JKS");
+            }
+            // without a trust store these would be ignored, and the JDK's trust used instead of the one meant
+            boolean noStore = trustStore != null && trustStore.isEmpty();
+            if (noStore
+                    && trustStorePassword != null
+                    && trustStorePassword.filter(p -> !p.isEmpty()).isPresent()) {
+                errors.add("trustStorePassword: only used with trustStore, which is not set");
+            }
+            if (noStore
+                    && trustStoreType != null
+                    && !trustStoreType.isBlank()
+                    && !trustStoreType.trim().equalsIgnoreCase(DEFAULT_TRUST_STORE_TYPE)) {
+                errors.add(
+                        "trustStoreType: only used with trustStore, which is not set (was '" + trustStoreType + "')");
             }
             if (eventMask == null || !MASK.matcher(eventMask).matches()) {
                 errors.add("eventMask: must be a comma separated list such as system,call, was '" + eventMask + "'");

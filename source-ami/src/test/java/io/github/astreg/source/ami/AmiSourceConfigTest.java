@@ -123,4 +123,71 @@ class AmiSourceConfigTest {
                 .hasMessageContainingAll(
                         "pollInterval: unknown key", "tls:", "node:", "keepaliveInterval:", "serverZone:");
     }
+
+    /**
+     * A trust store password or type without a trust store would be ignored (the JDK's trust used
+     * instead of the one meant): an error reported with the others, naming the field, never the password.
+     */
+    @Test
+    void trustStorePasswordOrTypeWithoutTrustStoreIsAnError() {
+        String storePassword = "store-Pw-7731";
+        assertThatThrownBy(() -> AmiSourceConfig.builder("pbx1", "astreg", SECRET)
+                        .tls(true)
+                        .trustStore(null, storePassword, "JKS")
+                        .port(0)
+                        .build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContainingAll(
+                        "trustStorePassword: only used with trustStore", "trustStoreType: only used with trustStore",
+                        "'JKS'", "port:")
+                .satisfies(e ->
+                        assertThat(e.getMessage()).doesNotContain(storePassword).doesNotContain(SECRET));
+
+        Map<String, String> m = new HashMap<>(Map.of(
+                "host",
+                "pbx1",
+                "username",
+                "astreg",
+                "secret",
+                SECRET,
+                "tls",
+                "true",
+                "trustStorePassword",
+                storePassword,
+                "eventQueueCapacity",
+                "1"));
+        assertThatThrownBy(() -> AmiSourceConfig.fromMap(m))
+                .hasMessageContainingAll("trustStorePassword: only used with trustStore", "eventQueueCapacity:")
+                .hasMessageNotContaining("trustStoreType")
+                .satisfies(e ->
+                        assertThat(e.getMessage()).doesNotContain(storePassword).doesNotContain(SECRET));
+
+        Map<String, String> typeOnly = new HashMap<>(
+                Map.of("host", "pbx1", "username", "astreg", "secret", SECRET, "tls", "true", "trustStoreType", "JKS"));
+        assertThatThrownBy(() -> AmiSourceConfig.fromMap(typeOnly))
+                .hasMessageContaining("trustStoreType: only used with trustStore")
+                .hasMessageNotContaining("trustStorePassword");
+
+        // the default type, a null or empty password: nothing set, nothing ignored
+        assertThat(AmiSourceConfig.builder("pbx1", "astreg", SECRET)
+                        .tls(true)
+                        .trustStore(null, null, "pkcs12")
+                        .build()
+                        .trustStore())
+                .isEmpty();
+        Map<String, String> empty = new HashMap<>(Map.of(
+                "host",
+                "pbx1",
+                "username",
+                "astreg",
+                "secret",
+                SECRET,
+                "tls",
+                "true",
+                "trustStorePassword",
+                "",
+                "trustStoreType",
+                "PKCS12"));
+        assertThat(AmiSourceConfig.fromMap(empty).trustStore()).isEmpty();
+    }
 }
