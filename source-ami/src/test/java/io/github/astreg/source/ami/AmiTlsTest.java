@@ -13,6 +13,7 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -302,6 +303,62 @@ class AmiTlsTest {
             await("two TLS failures", () -> h.counter("tlsFailures") >= 2);
             assertRefused(h, proxy);
         }
+    }
+
+    /**
+     * A server that accepts the TCP connection but never answers the handshake (a plain port, a
+     * stalled server): the read timeout ends the handshake, which is a TLS failure, logged as such.
+     */
+    @Test
+    void aHandshakeWithoutAnswerIsATlsFailure() throws Exception {
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        PrintStream original = System.err;
+        List<Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+        System.setErr(new PrintStream(new Tee(original, captured), true, StandardCharsets.UTF_8));
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
+            Thread acceptor = new Thread(
+                    () -> {
+                        while (!silent.isClosed()) {
+                            try {
+                                held.add(silent.accept()); // held open, never read nor written
+                            } catch (IOException e) {
+                                return; // closed
+                            }
+                        }
+                    },
+                    "silent-tls-accept");
+            acceptor.setDaemon(true);
+            acceptor.start();
+            try (SourceHarness h = new SourceHarness(
+                            pbx(),
+                            b -> b.host("localhost")
+                                    .port(silent.getLocalPort())
+                                    .secret(SECRET)
+                                    .tls(true)
+                                    .trustStore(trustStore, STORE_PASSWORD, "PKCS12")
+                                    .keepaliveInterval(Duration.ofMillis(100))
+                                    .readTimeout(Duration.ofMillis(300))
+                                    .reconnectDelay(Duration.ofMillis(100), Duration.ofMillis(200)))
+                    .start()) {
+                await("two TLS failures", () -> h.counter("tlsFailures") >= 2);
+                assertThat(h.counter("connectFailures")).isGreaterThanOrEqualTo(h.counter("tlsFailures"));
+                assertThat(h.counter("authFailures")).isZero();
+                assertThat(h.source.isConnected()).isFalse();
+                assertThat(h.events).isEmpty();
+                assertThat(held.size()).isGreaterThanOrEqualTo(2);
+            }
+        } finally {
+            System.setErr(original);
+            for (Socket s : held) {
+                s.close();
+            }
+        }
+        String log = captured.toString(StandardCharsets.UTF_8);
+        assertThat(log)
+                .contains("TLS handshake with AMI at localhost:")
+                .contains("no answer to the TLS handshake within 300 ms")
+                .doesNotContain("cannot connect to AMI");
+        assertThat(log).doesNotContain(SECRET).doesNotContain(STORE_PASSWORD);
     }
 
     private static void assertRefused(SourceHarness h, TlsProxy proxy) {

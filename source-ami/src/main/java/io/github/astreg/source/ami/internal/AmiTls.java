@@ -5,11 +5,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.file.Files;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.util.Optional;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
@@ -70,7 +72,8 @@ public final class AmiTls {
      * and that the certificate names {@code host} (a DNS name, or an IP address for an address).
      *
      * @param readTimeoutMillis the socket's read timeout; also bounds the handshake
-     * @throws javax.net.ssl.SSLException when the handshake or the verification fails (the socket is closed)
+     * @throws SSLException when the handshake or the verification fails, or the server does not
+     *     answer the handshake within the read timeout (the socket is closed)
      * @throws IOException when the TCP connection fails
      */
     public SSLSocket open(String host, int port, int connectTimeoutMillis, int readTimeoutMillis) throws IOException {
@@ -86,7 +89,14 @@ public final class AmiTls {
             params.setEndpointIdentificationAlgorithm("HTTPS");
             tls.setSSLParameters(params);
             tls.setSoTimeout(readTimeoutMillis);
-            tls.startHandshake();
+            try {
+                tls.startHandshake();
+            } catch (SocketTimeoutException e) {
+                // the TCP connection was accepted but no handshake answer came (not a TLS port, a
+                // stalled server): a TLS failure, not a failure to connect
+                throw new SSLException("no answer to the TLS handshake within " + readTimeoutMillis
+                        + " ms (is the port AMI over TLS?)");
+            }
             return tls;
         } catch (IOException | RuntimeException e) {
             closeQuietly(tls != null ? tls : plain);
