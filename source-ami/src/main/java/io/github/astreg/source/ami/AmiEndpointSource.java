@@ -33,6 +33,7 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -132,7 +133,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>TLS.</b> With {@link AmiSourceConfig#tls()} the source opens the socket itself (asterisk-java
  * 3.41 would not verify the host name): the certificate must chain to the source's trust and name the
  * configured host (HTTPS endpoint identification), and the handshake completes before anything is sent.
- * A failure is logged with host and reason, counted in {@code tlsFailures} and retried with the backoff.
+ * A failure, also a handshake the server does not answer within the read timeout, is logged with host
+ * and reason, counted in {@code tlsFailures} and retried with the backoff.
  *
  * <p><b>Threads.</b> One daemon thread per source, {@code astreg-ami-<node>} (before the node is
  * known: {@code astreg-ami-<host>-<port>}), owns the connection: it logs in, sends every action,
@@ -148,11 +150,17 @@ import org.slf4j.LoggerFactory;
  * <p><b>Counters</b> ({@link #counters()}): {@code events} (AMI events mapped), {@code emitted},
  * {@code reconnects}, {@code connectFailures}, {@code authFailures}, {@code tlsFailures} (TLS handshakes
  * that failed, such as a certificate that does not chain to the trust or does not name the configured
- * host; nothing is sent to such a server), {@code dropped} (events lost in
+ * host, or a server that does not answer the handshake within the read timeout; nothing is sent to
+ * such a server), {@code dropped} (events lost in
  * asterisk-java or in the source's queue), {@code malformed}, {@code skipped} (devices that are no
  * endpoint, such as {@code Queue:} or {@code Custom:}), {@code snapshots}, {@code polls} (contact-list reads started),
- * {@code restarts}. Dropped, malformed and skipped frames are logged once at WARN (shortened), then at
- * DEBUG. The secret never appears in logs, exceptions or {@code toString()}.
+ * {@code restarts}, {@code listReadFailures} (list actions, PJSIPShowContacts, PJSIPShowEndpoints or
+ * SIPpeers, that Asterisk answered with an error, such as {@code Permission denied} for an AMI user
+ * without the permission; neither an empty list nor SIPpeers on a node without chan_sip counts).
+ * Dropped, malformed and skipped frames are logged once at WARN (shortened), then at DEBUG. A list
+ * action that fails is logged at WARN with Asterisk's {@code Message} the first time it fails since
+ * the source connected or since that list was last read, else at DEBUG. The secret never appears in
+ * logs, exceptions or {@code toString()}.
  */
 public final class AmiEndpointSource implements EndpointEventSource {
     private static final Logger log = LoggerFactory.getLogger(AmiEndpointSource.class);
@@ -200,6 +208,7 @@ public final class AmiEndpointSource implements EndpointEventSource {
     private final AtomicLong snapshots = new AtomicLong();
     private final AtomicLong polls = new AtomicLong();
     private final AtomicLong restarts = new AtomicLong();
+    private final AtomicLong listReadFailures = new AtomicLong();
     private final OnceLog onceMalformed = new OnceLog();
     private final OnceLog onceSkipped = new OnceLog();
     private final OnceLog onceDropped = new OnceLog();
@@ -222,6 +231,12 @@ public final class AmiEndpointSource implements EndpointEventSource {
     private long nextPingNanos;
     private long nextLossCheckNanos;
     private boolean chanSip;
+    /**
+     * Lists whose last read failed and was logged at WARN: further failures go to DEBUG until the list
+     * is read again or the source reconnects, so a refused action warns once, not on every read.
+     */
+    private final Set<ListKind> failingLists = EnumSet.noneOf(ListKind.class);
+
     private boolean sessionAnnounced;
 
     private AmiEndpointSource(AmiSourceConfig config, Clock clock) {
@@ -309,6 +324,7 @@ public final class AmiEndpointSource implements EndpointEventSource {
         m.put("snapshots", snapshots.get());
         m.put("polls", polls.get());
         m.put("restarts", restarts.get());
+        m.put("listReadFailures", listReadFailures.get());
         m.put("queued", (long) queue.size());
         return Map.copyOf(m);
     }
@@ -412,8 +428,9 @@ public final class AmiEndpointSource implements EndpointEventSource {
                 tlsFailures.incrementAndGet();
                 connectFailures.incrementAndGet();
                 logFailure(
-                        "{}: TLS handshake with AMI at {}:{} failed, not logging in: {}; check that the"
-                                + " certificate names '{}' and chains to the trust store; retrying in {} ms",
+                        "{}: TLS handshake with AMI at {}:{} failed, not logging in: {}; check that the port"
+                                + " serves AMI over TLS and that the certificate names '{}' and chains to the"
+                                + " trust store; retrying in {} ms",
                         name,
                         config.host(),
                         config.port(),
@@ -532,6 +549,7 @@ public final class AmiEndpointSource implements EndpointEventSource {
         long now = System.nanoTime();
         nextPingNanos = now;
         nextLossCheckNanos = now + config.keepaliveInterval().toNanos();
+        failingLists.clear(); // a list still refused on this connection is worth a WARN again
         ping(c);
         snapshot(c, gen);
         failuresLogged = 0;
@@ -976,16 +994,22 @@ public final class AmiEndpointSource implements EndpointEventSource {
 
     /** The lists the source reads, with the event that ends each. */
     private enum ListKind {
-        CONTACTS("contacts", ContactListComplete.class),
-        SIP_PEERS("sippeers", PeerlistCompleteEvent.class),
-        ENDPOINTS("endpoints", EndpointListComplete.class);
+        CONTACTS(
+                "contacts",
+                ContactListComplete.class,
+                "PJSIP contacts get no address, user agent or expiry, and contacts gone without an event stay"),
+        SIP_PEERS("sippeers", PeerlistCompleteEvent.class, "chan_sip peers' contacts are not read"),
+        ENDPOINTS("endpoints", EndpointListComplete.class, "PJSIP endpoints' channel counts are not read");
 
         final String tag;
         final Class<? extends ResponseEvent> complete;
+        /** What the source misses while this list cannot be read (for the log). */
+        final String withoutIt;
 
-        ListKind(String tag, Class<? extends ResponseEvent> complete) {
+        ListKind(String tag, Class<? extends ResponseEvent> complete, String withoutIt) {
             this.tag = tag;
             this.complete = complete;
+            this.withoutIt = withoutIt;
         }
     }
 
@@ -1146,6 +1170,7 @@ public final class AmiEndpointSource implements EndpointEventSource {
                     finishRead(r, listFailed(r, (ManagerResponse) item));
                 }
             } else if (r.kind.complete.isInstance(item)) {
+                listSucceeded(r.kind);
                 finishRead(r, true);
             } else if (item instanceof ResponseEvent) {
                 listRow(r, (ResponseEvent) item);
@@ -1156,15 +1181,47 @@ public final class AmiEndpointSource implements EndpointEventSource {
     /** A list action answered with an error: whether that still means a (empty) list. */
     private boolean listFailed(ListRead r, ManagerResponse response) {
         String msg = response.getMessage() == null ? "" : response.getMessage();
-        if (r.kind == ListKind.CONTACTS
-                && msg.toLowerCase(java.util.Locale.ROOT).contains("no contacts")) {
-            return true; // Asterisk answers an empty contact list with an error
+        String lower = msg.toLowerCase(java.util.Locale.ROOT);
+        if ((r.kind == ListKind.CONTACTS && lower.contains("no contacts"))
+                || (r.kind == ListKind.ENDPOINTS && lower.contains("no endpoints"))) {
+            listSucceeded(r.kind);
+            return true; // Asterisk answers an empty list with an error
         }
         if (r.kind == ListKind.SIP_PEERS) {
             chanSip = false;
+            if (lower.contains("unknown command")) {
+                // chan_sip is not loaded (it is gone since Asterisk 21): nothing to read, no failure
+                log.debug("{}: SIPpeers unknown: no chan_sip", name);
+                return false;
+            }
         }
-        log.debug("{}: {} failed: {}", name, actionName(r.kind), AmiMapping.shorten(msg));
+        listReadFailures.incrementAndGet();
+        String shown = AmiMapping.shorten(msg);
+        if (failingLists.add(r.kind)) {
+            log.warn(
+                    "{}: {} failed: '{}' ({} list read failures so far); {}; if Asterisk refuses it, check the AMI user's read and"
+                            + " write permissions in manager.conf (further failures of {} at DEBUG until it"
+                            + " succeeds or the source reconnects)",
+                    name,
+                    actionName(r.kind),
+                    shown,
+                    listReadFailures.get(),
+                    r.kind.withoutIt,
+                    actionName(r.kind));
+        } else {
+            log.debug(
+                    "{}: {} failed: '{}' ({} list read failures so far)",
+                    name,
+                    actionName(r.kind),
+                    shown,
+                    listReadFailures.get());
+        }
         return false;
+    }
+
+    /** A list of {@code kind} was read: its next failure is worth a WARN again. */
+    private void listSucceeded(ListKind kind) {
+        failingLists.remove(kind);
     }
 
     /** Reads a whole list and waits for it (snapshots). */
@@ -1175,6 +1232,7 @@ public final class AmiEndpointSource implements EndpointEventSource {
             listFailed(r, response);
             return;
         }
+        listSucceeded(r.kind);
         if (r.kind == ListKind.SIP_PEERS) {
             chanSip = true;
         }
