@@ -615,7 +615,11 @@ public final class RedisEndpointRegistry implements EndpointRegistry, AutoClosea
         }
     }
 
-    /** Stops the subscriber threads and closes the client unless supplied; idempotent. */
+    /**
+     * Stops the subscriber threads and closes the client unless supplied; idempotent. A listener may
+     * call it: it then does not wait for the listeners thread it runs on, which ends once the listener
+     * returns.
+     */
     @Override
     public void close() {
         EventSubscriber s;

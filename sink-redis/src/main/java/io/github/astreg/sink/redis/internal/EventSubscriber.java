@@ -19,7 +19,7 @@ import redis.clients.jedis.UnifiedJedis;
 /**
  * Follows the {@code <prefix>events} channel and hands decoded changes to a consumer.
  *
- * <p>Threads (daemons, stopped by {@link #close()}): {@code astreg-redis-subscriber-<channel>} reads
+ * <p>Threads (daemons, stopped by {@link #close()}, also when a listener calls it): {@code astreg-redis-subscriber-<channel>} reads
  * the subscription on its own connection and only queues raw messages (bounded, 10 000; when full,
  * messages are dropped and counted); {@code astreg-redis-listeners-<channel>} decodes them, runs the
  * consumer, and every {@link #PING_EVERY} pings the subscription: a link that stays silent for three
@@ -270,7 +270,13 @@ public final class EventSubscriber implements AutoCloseable {
         return out.toString();
     }
 
-    /** Stops both threads and closes the connection; idempotent. */
+    /**
+     * Stops both threads and closes the connection; idempotent. Waits for the reader (so the
+     * subscription's connection is closed when this returns) and for the listeners thread, except when
+     * called on the listeners thread itself (a listener closing the registry): that thread cannot wait
+     * for itself, is not interrupted (the caller's code goes on after close()), and ends as soon as the
+     * listener returns, since {@code closed} is set.
+     */
     @Override
     public void close() {
         if (closed) {
@@ -285,10 +291,15 @@ public final class EventSubscriber implements AutoCloseable {
                 // closing anyway
             }
         }
+        boolean onListenersThread = Thread.currentThread() == dispatcher;
         reader.interrupt();
-        dispatcher.interrupt();
+        if (!onListenersThread) {
+            dispatcher.interrupt();
+        }
         join(reader);
-        join(dispatcher);
+        if (!onListenersThread) {
+            join(dispatcher);
+        }
     }
 
     private static void join(Thread t) {
