@@ -31,6 +31,7 @@ import io.github.astreg.source.ami.internal.events.ExtensionStateListCompleteEve
 import io.github.astreg.source.ami.internal.events.ListAction;
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -218,6 +219,12 @@ public final class AmiEndpointSource implements EndpointEventSource {
     private Optional<Instant> epoch = Optional.empty();
     private final Map<EndpointId, String> sipContacts = new HashMap<>();
     private final Map<String, KnownContact> contacts = new HashMap<>();
+    /**
+     * The newest qualify RTT Asterisk reported per contact URI (worker thread only; pruned with
+     * {@link #contacts}). A list row repeats the last qualify's RTT until the next qualify.
+     */
+    private final Map<String, Duration> reportedRtt = new HashMap<>();
+
     private long lastSnapshotStartNanos;
     private boolean resyncRequested;
     /** Triggered contact-list reads (PJSIPShowContacts, plus SIPpeers on chan_sip nodes). */
@@ -769,6 +776,7 @@ public final class AmiEndpointSource implements EndpointEventSource {
         if (change.isPresent()) {
             ContactChange c = change.get();
             emit(Origin.AMI, at, c);
+            c.rtt().ifPresent(rtt -> reportedRtt.put(c.uri(), rtt));
             KnownContact k = contacts.get(c.uri());
             // status and RTT are in the event; only a contact whose address, user agent and expiry
             // the source has not read yet (a new registration) needs the contact list
@@ -819,6 +827,7 @@ public final class AmiEndpointSource implements EndpointEventSource {
     private void track(ContactChange c, Instant at, boolean listed) {
         KnownContact old = contacts.get(c.uri());
         if (c.status() == ContactStatus.REMOVED) {
+            reportedRtt.remove(c.uri());
             Instant last = old != null && old.lastSeen.isAfter(at) ? old.lastSeen : at;
             contacts.put(c.uri(), new KnownContact(c.endpoint(), last, false, true, false));
             return;
@@ -948,6 +957,7 @@ public final class AmiEndpointSource implements EndpointEventSource {
         emitNode(NodeChange.of(NodeStatus.SNAPSHOT_BEGIN), asteriskClock.now());
         contacts.clear();
         readBlocking(c, newRead(ListKind.CONTACTS, Origin.SNAPSHOT), new PJSipShowContactsAction());
+        reportedRtt.keySet().retainAll(contacts.keySet());
 
         ListRead endpointRead = newRead(ListKind.ENDPOINTS, Origin.SNAPSHOT);
         endpointRead.devices = new ArrayList<>();
@@ -1247,7 +1257,7 @@ public final class AmiEndpointSource implements EndpointEventSource {
     private void listRow(ListRead r, ResponseEvent item) {
         if (r.kind == ListKind.CONTACTS && item instanceof ContactListItemEvent) {
             mapItem(item, h -> {
-                ContactChange ch = AmiMapping.contactListItem(h);
+                ContactChange ch = withoutRepeatedRtt(AmiMapping.contactListItem(h));
                 emit(r.origin, r.asked, ch);
                 track(ch, r.asked, true);
                 r.listed.add(ch.uri());
@@ -1275,7 +1285,8 @@ public final class AmiEndpointSource implements EndpointEventSource {
      * removed contact and bring it back.
      */
     private void sipPeerRow(ListRead r, Headers h) {
-        for (Change ch : AmiMapping.peerEntry(h)) {
+        for (Change row : AmiMapping.peerEntry(h)) {
+            Change ch = row instanceof ContactChange ? withoutRepeatedRtt((ContactChange) row) : row;
             if (ch instanceof ContactChange) {
                 ContactChange cc = (ContactChange) ch;
                 String old = sipContacts.get(cc.endpoint());
@@ -1339,6 +1350,23 @@ public final class AmiEndpointSource implements EndpointEventSource {
         }
         Instant bound = oldest;
         contacts.values().removeIf(k -> k.removed && (bound == null || !k.lastSeen.isAfter(bound)));
+        reportedRtt.keySet().retainAll(contacts.keySet());
+    }
+
+    /**
+     * A list row carries the RTT of the contact's last qualify, repeated in every read until the next
+     * qualify; only a value that differs from the last one Asterisk reported is a new sample (R8).
+     * Without this, every read added the same sample again (jitter drifting to zero, the window
+     * holding one qualify many times) and made every listed contact a change for the stores.
+     */
+    private ContactChange withoutRepeatedRtt(ContactChange c) {
+        if (c.rtt().isEmpty()) {
+            return c;
+        }
+        Duration previous = reportedRtt.put(c.uri(), c.rtt().get());
+        return c.rtt().get().equals(previous)
+                ? c.toBuilder().rtt(Optional.empty()).build()
+                : c;
     }
 
     private void removeUnlisted(ListRead r) {
@@ -1351,6 +1379,7 @@ public final class AmiEndpointSource implements EndpointEventSource {
             String uri = e.getKey();
             if (k.removed) {
                 contacts.remove(uri); // no list older than this tombstone is in flight any more
+                reportedRtt.remove(uri);
             } else if (r.listed.contains(uri)) {
                 continue;
             } else if (k.listed) {

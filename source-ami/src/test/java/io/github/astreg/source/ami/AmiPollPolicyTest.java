@@ -49,6 +49,43 @@ class AmiPollPolicyTest {
     }
 
     @Test
+    void aListRowRepeatingTheLastQualifyRttIsNoNewSample() throws InterruptedException {
+        FakeAsterisk pbx = pbx();
+        String uri = pbx.register("1001", Registration.from("127.0.0.1", 5061).rtt(Duration.ofNanos(700_000)));
+        try (SourceHarness h = new SourceHarness(
+                        pbx, b -> b.contactPollInterval(Duration.ofMillis(100)).pollSpacing(Duration.ZERO))
+                .start()
+                .awaitConnected()) {
+            long polls = h.counter("polls");
+            await("four periodic reads", () -> h.counter("polls") >= polls + 4);
+            // every read lists the same qualify RTT: still the snapshot's one sample, and no row
+            // after the snapshot's carried it
+            RttStats stats =
+                    h.contact("PJSIP/1001", uri).flatMap(ContactRecord::rtt).orElseThrow();
+            assertThat(stats.samples()).isEqualTo(1);
+            assertThat(h.events.stream()
+                            .filter(e -> isContact(e, uri, Origin.POLL))
+                            .filter(e -> ((ContactChange) e.change()).rtt().isPresent()))
+                    .isEmpty();
+
+            // a qualify on a Reachable contact sends no event: the next read brings its RTT, once
+            pbx.qualify("1001", Duration.ofNanos(900_000));
+            await(
+                    "new RTT read",
+                    () -> h.contact("PJSIP/1001", uri)
+                            .flatMap(ContactRecord::rtt)
+                            .map(RttStats::last)
+                            .equals(Optional.of(Duration.ofNanos(900_000))));
+            long afterQualify = h.counter("polls");
+            await("two more reads", () -> h.counter("polls") >= afterQualify + 2);
+            RttStats now =
+                    h.contact("PJSIP/1001", uri).flatMap(ContactRecord::rtt).orElseThrow();
+            assertThat(now.samples()).isEqualTo(2);
+            assertThat(now.jitter()).isEqualTo(Duration.ofNanos(200_000));
+        }
+    }
+
+    @Test
     void aStatusChangeOfAKnownContactReadsNoList() throws InterruptedException {
         FakeAsterisk pbx = pbx();
         String uri = pbx.register("1001", Registration.from("127.0.0.1", 5061).rtt(Duration.ofNanos(700_000)));
