@@ -3,7 +3,9 @@ package io.github.astreg.benchmarks;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Collection;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
@@ -48,7 +50,13 @@ class BenchmarksSmokeTest {
         Collection<RunResult> results = runBriefly(
                 "io\\.github\\.astreg\\.benchmarks\\.core\\.(RegistryApplyBenchmark\\.mix|LocateBenchmark\\.locate|EventJsonBenchmark\\.decodeContact)$");
 
-        assertThat(results).hasSize(3);
+        // locate runs once per clock (system, coarse)
+        assertThat(results).hasSize(4);
+        List<String> locateClocks = results.stream()
+                .filter(r -> r.getParams().getBenchmark().endsWith(".locate"))
+                .map(r -> r.getParams().getParam("clock"))
+                .collect(Collectors.toList());
+        assertThat(locateClocks).containsExactlyInAnyOrder("system", "coarse");
         assertThat(results)
                 .allSatisfy(r -> assertThat(r.getPrimaryResult().getScore())
                         .as(r.getParams().getBenchmark())

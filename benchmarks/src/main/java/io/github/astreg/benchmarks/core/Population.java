@@ -12,6 +12,7 @@ import io.github.astreg.core.model.NodeChange;
 import io.github.astreg.core.model.NodeId;
 import io.github.astreg.core.model.Origin;
 import io.github.astreg.core.registry.InMemoryEndpointRegistry;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -34,7 +35,7 @@ public final class Population {
     private final InMemoryEndpointRegistry registry;
     private long clock;
 
-    private Population(int nodeCount, int endpointCount) {
+    private Population(int nodeCount, int endpointCount, Clock registryClock) {
         nodes = new NodeId[nodeCount];
         for (int i = 0; i < nodeCount; i++) {
             nodes[i] = NodeId.of("pbx" + (i + 1));
@@ -46,12 +47,17 @@ public final class Population {
             endpoints[i] = EndpointId.pjsip(ext);
             uris[i] = "sip:" + ext + "@10." + (i >> 16 & 255) + "." + (i >> 8 & 255) + "." + (i & 255) + ":5060";
         }
-        registry = InMemoryEndpointRegistry.create();
+        registry = InMemoryEndpointRegistry.builder().clock(registryClock).build();
     }
 
     /** Builds and fills a registry; the registry's clock is the system clock, so contacts are live now. */
     public static Population create(int nodeCount, int endpointCount) {
-        Population p = new Population(nodeCount, endpointCount);
+        return create(nodeCount, endpointCount, Clock.systemUTC());
+    }
+
+    /** Builds and fills a registry on {@code registryClock}, which must show the current time. */
+    public static Population create(int nodeCount, int endpointCount, Clock registryClock) {
+        Population p = new Population(nodeCount, endpointCount, registryClock);
         p.fill();
         return p;
     }

@@ -812,6 +812,12 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
             return this;
         }
 
+        /**
+         * The clock of the clock-driven rules (R4, R5, tombstone purge) and of {@code locate}'s cached
+         * answers; default the system UTC clock. An application that looks phones up at a high rate
+         * gives a {@link CoarseClock}: {@code locate} reads the clock on every call, and the system
+         * clock is most of its cost.
+         */
         public Builder clock(Clock value) {
             this.clock = Objects.requireNonNull(value, "clock");
             return this;
