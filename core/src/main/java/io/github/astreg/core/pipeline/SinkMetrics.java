@@ -7,7 +7,8 @@ import java.util.Optional;
  * A snapshot of one sink's delivery.
  *
  * @param sink the sink's name
- * @param pendingKeys changes waiting (at most one per key, so bounded by the number of keys)
+ * @param pendingKeys changes waiting: at most one per key (two when an endpoint removal waits with a
+ *     newer change of the same endpoint behind it), so bounded by the number of keys
  * @param batchesWritten successful writes
  * @param changesWritten changes in successful writes
  * @param failures failed writes (each retried)

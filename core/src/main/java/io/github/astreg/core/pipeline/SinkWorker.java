@@ -1,11 +1,14 @@
 package io.github.astreg.core.pipeline;
 
+import io.github.astreg.core.model.EndpointChange;
+import io.github.astreg.core.model.EndpointState;
 import io.github.astreg.core.model.EndpointStateEvent;
 import io.github.astreg.core.model.ObservationKey;
 import io.github.astreg.core.spi.EndpointSink;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,6 +32,15 @@ final class SinkWorker {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final LinkedHashMap<ObservationKey, EndpointStateEvent> pending = new LinkedHashMap<>();
+    /**
+     * A newer change of a key whose pending change is an endpoint removal: it waits here until the
+     * removal is taken, and goes into a later batch. Coalescing the two would lose what the removal
+     * does in a store besides its own row: it clears the node's older device state, which the newer
+     * endpoint state says nothing of (the registry shows no device state for that node then). Keys
+     * here are always pending with a removal.
+     */
+    private final Map<ObservationKey, EndpointStateEvent> afterRemoval = new HashMap<>();
+
     private final Thread thread;
     private boolean closing;
     private boolean inFlight;
@@ -78,10 +90,26 @@ final class SinkWorker {
 
     private void merge(ObservationKey key, EndpointStateEvent e) {
         EndpointStateEvent old = pending.get(key);
+        if (old != null && isEndpointRemoval(old) && !isEndpointRemoval(e) && isNewer(e, old)) {
+            EndpointStateEvent waiting = afterRemoval.get(key);
+            if (waiting == null || isNewer(e, waiting)) {
+                afterRemoval.put(key, e);
+            }
+            return;
+        }
         if (old == null || isNewer(e, old)) {
             pending.remove(key);
             pending.put(key, e);
+            // a newer removal replaced the pending one: what waited behind it is obsolete unless newer still
+            EndpointStateEvent waiting = afterRemoval.get(key);
+            if (waiting != null && !isNewer(waiting, e)) {
+                afterRemoval.remove(key);
+            }
         }
+    }
+
+    private static boolean isEndpointRemoval(EndpointStateEvent e) {
+        return e.change() instanceof EndpointChange c && c.state() == EndpointState.REMOVED;
     }
 
     /** {@code e.version().isNewerThan(old.version())} without building two versions per change. */
@@ -183,9 +211,24 @@ final class SinkWorker {
             List<EndpointStateEvent> batch = new ArrayList<>(Math.min(pending.size(), config.batchSize()));
             Iterator<Map.Entry<ObservationKey, EndpointStateEvent>> it =
                     pending.entrySet().iterator();
+            List<EndpointStateEvent> released = null;
             while (it.hasNext() && batch.size() < config.batchSize()) {
-                batch.add(it.next().getValue());
+                Map.Entry<ObservationKey, EndpointStateEvent> next = it.next();
+                batch.add(next.getValue());
                 it.remove();
+                EndpointStateEvent waiting = afterRemoval.isEmpty() ? null : afterRemoval.remove(next.getKey());
+                if (waiting != null) {
+                    if (released == null) {
+                        released = new ArrayList<>();
+                    }
+                    released.add(waiting);
+                }
+            }
+            if (released != null) {
+                // after the removal's batch (one change per key in a batch); a failed write re-defers them
+                for (EndpointStateEvent e : released) {
+                    pending.put(e.key(), e);
+                }
             }
             inFlight = true;
             return batch;
@@ -312,7 +355,7 @@ final class SinkWorker {
     int pendingKeys() {
         lock.lock();
         try {
-            return pending.size();
+            return pending.size() + afterRemoval.size();
         } finally {
             lock.unlock();
         }
@@ -323,7 +366,7 @@ final class SinkWorker {
         try {
             return new SinkMetrics(
                     sink.name(),
-                    pending.size(),
+                    pending.size() + afterRemoval.size(),
                     batchesWritten,
                     changesWritten,
                     failures,

@@ -4,10 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.astreg.core.Events;
+import io.github.astreg.core.model.ChangeKind;
 import io.github.astreg.core.model.ContactStatus;
 import io.github.astreg.core.model.DeviceState;
+import io.github.astreg.core.model.EndpointChange;
+import io.github.astreg.core.model.EndpointId;
+import io.github.astreg.core.model.EndpointState;
 import io.github.astreg.core.model.EndpointStateEvent;
 import io.github.astreg.core.model.NodeChange;
+import io.github.astreg.core.model.NodeId;
+import io.github.astreg.core.model.NodePresence;
 import io.github.astreg.core.model.NodeStatus;
 import io.github.astreg.core.model.ObservationKey;
 import io.github.astreg.core.registry.InMemoryEndpointRegistry;
@@ -190,6 +196,71 @@ class PipelineTest {
         assertThat(m.received()).isEqualTo(1 + 30 * 20 * 2);
         assertThat(m.receivedByNodeAndKind()).containsEntry("pbx1/device", 600L);
         assertThat(m.sinks()).extracting(SinkMetrics::failures).containsOnly(0L);
+    }
+
+    /**
+     * A store as the real ones behave on an endpoint removal: it also clears the node's device state
+     * when older (sink-jdbc's row, sink-redis's script), which the removal's own row does not show.
+     */
+    static class RemovalClearsDeviceSink extends FlakySink {
+        RemovalClearsDeviceSink(String name) {
+            super(name);
+        }
+
+        @Override
+        public synchronized void write(List<EndpointStateEvent> batch) throws Exception {
+            super.write(batch);
+            for (EndpointStateEvent e : batch) {
+                if (e.change() instanceof EndpointChange c
+                        && c.state() == EndpointState.REMOVED
+                        && rows.get(e.key()) == e) {
+                    ObservationKey device = new ObservationKey(
+                            e.node(), ChangeKind.DEVICE, e.key().endpoint(), "");
+                    EndpointStateEvent d = rows.get(device);
+                    if (d != null && e.version().isNewerThan(d.version())) {
+                        rows.remove(device);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void anEndpointRemovedAndBackWhileTheStoreIsDownStillClearsTheDeviceStateInTheStore() throws Exception {
+        InMemoryEndpointRegistry registry = InMemoryEndpointRegistry.create();
+        RemovalClearsDeviceSink store = new RemovalClearsDeviceSink("store");
+        store.down.set(false);
+        Pipeline p = pipeline(registry, FAST, store);
+        p.start();
+        Instant t = Instant.now();
+        p.receive(ev.node("pbx1", NodeStatus.UP, t));
+        p.receive(ev.endpoint("pbx1", "PJSIP/1001", EndpointState.ONLINE, 1, t.plusMillis(1)));
+        p.receive(ev.device("pbx1", "PJSIP/1001", DeviceState.INUSE, t.plusMillis(2)));
+        assertThat(p.awaitFlushed(Duration.ofSeconds(10))).isTrue();
+        ObservationKey device = new ObservationKey(NodeId.of("pbx1"), ChangeKind.DEVICE, "PJSIP/1001", "");
+        assertThat(store.snapshot()).containsKey(device);
+
+        // the store is down while the endpoint is removed (a snapshot that no longer lists it) and
+        // comes back: both changes wait for the store under one key
+        store.down.set(true);
+        p.receive(
+                ev.event("pbx1", t.plusMillis(3), new EndpointChange(EndpointId.pjsip("1001"), EndpointState.REMOVED)));
+        p.receive(ev.endpoint("pbx1", "PJSIP/1001", EndpointState.ONLINE, 0, t.plusMillis(4)));
+        assertThat(awaitCondition(() -> store.failures.get() > 0)).isTrue();
+        store.down.set(false);
+        assertThat(p.awaitFlushed(Duration.ofSeconds(10))).isTrue();
+
+        NodePresence inRegistry = registry.find(EndpointId.pjsip("1001"))
+                .orElseThrow()
+                .on(NodeId.of("pbx1"))
+                .orElseThrow();
+        assertThat(inRegistry.deviceState()).isEmpty();
+        assertThat(inRegistry.endpointState()).contains(EndpointState.ONLINE);
+        Map<ObservationKey, EndpointStateEvent> rows = store.snapshot();
+        assertThat(rows).doesNotContainKey(device);
+        EndpointStateEvent endpoint =
+                rows.get(new ObservationKey(NodeId.of("pbx1"), ChangeKind.ENDPOINT, "PJSIP/1001", ""));
+        assertThat(((EndpointChange) endpoint.change()).state()).isEqualTo(EndpointState.ONLINE);
     }
 
     @Test
