@@ -4,6 +4,7 @@ import io.github.astreg.core.model.EndpointChange;
 import io.github.astreg.core.model.EndpointState;
 import io.github.astreg.core.model.EndpointStateEvent;
 import io.github.astreg.core.model.ObservationKey;
+import io.github.astreg.core.model.Origin;
 import io.github.astreg.core.spi.EndpointSink;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,13 +32,22 @@ final class SinkWorker {
     private final PipelineConfig config;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
-    private final LinkedHashMap<ObservationKey, EndpointStateEvent> pending = new LinkedHashMap<>();
+    /**
+     * Pending changes, newest per key, in two lanes. Changes from list reads and snapshots ({@link
+     * Origin#POLL}, {@link Origin#SNAPSHOT}) come in bursts of thousands; live ones (a phone's new
+     * state, heartbeats) are taken first so that they do not wait behind a burst, and the bulk lane
+     * always gets a quarter of a batch so that it is never starved. A key is in one lane only; it
+     * keeps its place while newer changes replace its value, so no key waits behind its own updates.
+     */
+    private final LinkedHashMap<ObservationKey, EndpointStateEvent> live = new LinkedHashMap<>();
+
+    private final LinkedHashMap<ObservationKey, EndpointStateEvent> bulk = new LinkedHashMap<>();
     /**
      * A newer change of a key whose pending change is an endpoint removal: it waits here until the
      * removal is taken, and goes into a later batch. Coalescing the two would lose what the removal
      * does in a store besides its own row: it clears the node's older device state, which the newer
      * endpoint state says nothing of (the registry shows no device state for that node then). Keys
-     * here are always pending with a removal.
+     * here are always pending (in a lane) with a removal.
      */
     private final Map<ObservationKey, EndpointStateEvent> afterRemoval = new HashMap<>();
 
@@ -89,7 +99,12 @@ final class SinkWorker {
     }
 
     private void merge(ObservationKey key, EndpointStateEvent e) {
-        EndpointStateEvent old = pending.get(key);
+        LinkedHashMap<ObservationKey, EndpointStateEvent> lane = live;
+        EndpointStateEvent old = live.get(key);
+        if (old == null) {
+            old = bulk.get(key);
+            lane = bulk;
+        }
         if (old != null && isEndpointRemoval(old) && !isEndpointRemoval(e) && isNewer(e, old)) {
             EndpointStateEvent waiting = afterRemoval.get(key);
             if (waiting == null || isNewer(e, waiting)) {
@@ -97,15 +112,34 @@ final class SinkWorker {
             }
             return;
         }
-        if (old == null || isNewer(e, old)) {
-            pending.remove(key);
-            pending.put(key, e);
+        if (old == null) {
+            laneOf(e).put(key, e);
+        } else if (isNewer(e, old)) {
+            if (lane == bulk && !isBulk(e)) {
+                // a live change of a key waiting in the bulk lane is live from now on
+                bulk.remove(key);
+                live.put(key, e);
+            } else {
+                lane.put(key, e);
+            }
             // a newer removal replaced the pending one: what waited behind it is obsolete unless newer still
             EndpointStateEvent waiting = afterRemoval.get(key);
             if (waiting != null && !isNewer(waiting, e)) {
                 afterRemoval.remove(key);
             }
         }
+    }
+
+    private LinkedHashMap<ObservationKey, EndpointStateEvent> laneOf(EndpointStateEvent e) {
+        return isBulk(e) ? bulk : live;
+    }
+
+    private static boolean isBulk(EndpointStateEvent e) {
+        return e.origin() == Origin.POLL || e.origin() == Origin.SNAPSHOT;
+    }
+
+    private int pendingSize() {
+        return live.size() + bulk.size();
     }
 
     private static boolean isEndpointRemoval(EndpointStateEvent e) {
@@ -123,7 +157,7 @@ final class SinkWorker {
         long deadline = System.nanoTime() + timeout.toNanos();
         lock.lock();
         try {
-            while (!pending.isEmpty() || inFlight) {
+            while (pendingSize() > 0 || inFlight) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     return false;
@@ -186,7 +220,7 @@ final class SinkWorker {
             inFlight = false;
             changed.signalAll();
             waitingForChanges = true;
-            while (pending.isEmpty()) {
+            while (pendingSize() == 0) {
                 if (closing) {
                     waitingForChanges = false;
                     return null;
@@ -195,7 +229,7 @@ final class SinkWorker {
             }
             // linger for a fuller batch when configured, unless it is full already or we are closing
             long deadline = System.nanoTime() + config.flushInterval().toNanos();
-            while (pending.size() < config.batchSize() && !closing) {
+            while (pendingSize() < config.batchSize() && !closing) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     break;
@@ -208,27 +242,15 @@ final class SinkWorker {
                 }
             }
             waitingForChanges = false;
-            List<EndpointStateEvent> batch = new ArrayList<>(Math.min(pending.size(), config.batchSize()));
-            Iterator<Map.Entry<ObservationKey, EndpointStateEvent>> it =
-                    pending.entrySet().iterator();
-            List<EndpointStateEvent> released = null;
-            while (it.hasNext() && batch.size() < config.batchSize()) {
-                Map.Entry<ObservationKey, EndpointStateEvent> next = it.next();
-                batch.add(next.getValue());
-                it.remove();
-                EndpointStateEvent waiting = afterRemoval.isEmpty() ? null : afterRemoval.remove(next.getKey());
-                if (waiting != null) {
-                    if (released == null) {
-                        released = new ArrayList<>();
-                    }
-                    released.add(waiting);
-                }
-            }
-            if (released != null) {
-                // after the removal's batch (one change per key in a batch); a failed write re-defers them
-                for (EndpointStateEvent e : released) {
-                    pending.put(e.key(), e);
-                }
+            int size = config.batchSize();
+            List<EndpointStateEvent> batch = new ArrayList<>(Math.min(pendingSize(), size));
+            List<EndpointStateEvent> released = new ArrayList<>(0);
+            int bulkShare = Math.min(bulk.size(), Math.max(1, size / 4));
+            drain(live, size - bulkShare, batch, released);
+            drain(bulk, size, batch, released);
+            // after the removal's batch (one change per key in a batch); a failed write re-defers them
+            for (EndpointStateEvent e : released) {
+                laneOf(e).put(e.key(), e);
             }
             inFlight = true;
             return batch;
@@ -237,14 +259,35 @@ final class SinkWorker {
         }
     }
 
+    /** Moves the oldest changes of {@code lane} into {@code batch} until it holds {@code limit}. */
+    private void drain(
+            LinkedHashMap<ObservationKey, EndpointStateEvent> lane,
+            int limit,
+            List<EndpointStateEvent> batch,
+            List<EndpointStateEvent> released) {
+        Iterator<Map.Entry<ObservationKey, EndpointStateEvent>> it =
+                lane.entrySet().iterator();
+        while (it.hasNext() && batch.size() < limit) {
+            Map.Entry<ObservationKey, EndpointStateEvent> next = it.next();
+            batch.add(next.getValue());
+            it.remove();
+            EndpointStateEvent waiting = afterRemoval.isEmpty() ? null : afterRemoval.remove(next.getKey());
+            if (waiting != null) {
+                released.add(waiting);
+            }
+        }
+    }
+
     private void requeue(List<EndpointStateEvent> batch) {
         lock.lock();
         try {
             // older than what arrived meanwhile? merge keeps the newer one
-            LinkedHashMap<ObservationKey, EndpointStateEvent> newer = new LinkedHashMap<>(pending);
-            pending.clear();
+            LinkedHashMap<ObservationKey, EndpointStateEvent> newer = new LinkedHashMap<>(live);
+            newer.putAll(bulk);
+            live.clear();
+            bulk.clear();
             for (EndpointStateEvent e : batch) {
-                pending.put(e.key(), e);
+                laneOf(e).put(e.key(), e);
             }
             for (Map.Entry<ObservationKey, EndpointStateEvent> e : newer.entrySet()) {
                 merge(e.getKey(), e.getValue());
@@ -355,7 +398,7 @@ final class SinkWorker {
     int pendingKeys() {
         lock.lock();
         try {
-            return pending.size() + afterRemoval.size();
+            return pendingSize() + afterRemoval.size();
         } finally {
             lock.unlock();
         }
@@ -366,7 +409,7 @@ final class SinkWorker {
         try {
             return new SinkMetrics(
                     sink.name(),
-                    pending.size() + afterRemoval.size(),
+                    pendingSize() + afterRemoval.size(),
                     batchesWritten,
                     changesWritten,
                     failures,
