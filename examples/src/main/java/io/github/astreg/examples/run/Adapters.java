@@ -10,6 +10,7 @@ import io.github.astreg.examples.config.RunnerConfig;
 import io.github.astreg.examples.config.Secrets;
 import io.github.astreg.examples.config.StoreSettings;
 import io.github.astreg.sink.jdbc.JdbcEndpointSink;
+import io.github.astreg.sink.jdbc.JdbcSchema;
 import io.github.astreg.sink.jdbc.JdbcSinkConfig;
 import io.github.astreg.sink.redis.RedisEndpointRegistry;
 import io.github.astreg.sink.redis.RedisEndpointSink;
@@ -167,6 +168,17 @@ public final class Adapters implements AdapterFactory {
             } catch (SQLException | RuntimeException e) {
                 close();
                 throw new StoreUnavailableException(describe() + " is unreachable: " + rootMessage(e), e);
+            }
+            if (sinkConfig.migrate()) {
+                // now rather than when the sink starts: the pipeline first seeds the registry from
+                // these tables, and on a first run they must be there (empty) to be read
+                try {
+                    JdbcSchema.migrate(dataSource, sinkConfig);
+                } catch (RuntimeException e) {
+                    close();
+                    throw new StoreUnavailableException(
+                            describe() + ": creating or upgrading the tables failed: " + rootMessage(e), e);
+                }
             }
             sink = JdbcEndpointSink.builder(dataSource, sinkConfig).build();
         }
