@@ -128,6 +128,14 @@ import org.slf4j.LoggerFactory;
  * read timeout → link lost) and the socket
  * read timeout detect half-open connections.
  *
+ * <p><b>Two sessions.</b> With {@link AmiSourceConfig#listConnection()} (the default) every list is read
+ * on a second AMI session of the node, logged in with {@code Events: off}: Asterisk writes a session's
+ * events only between its actions, so on one session a live event waits in the stream until a long
+ * list has been answered and parsed. The node's link is up when both sessions are logged in and the
+ * snapshot is read; if either drops, the source emits {@code DOWN}, closes the other, and reconnects
+ * and resyncs both. A failed attempt counts once, whichever session failed. The list session is
+ * pinged without waiting when it delivered nothing for the keepalive interval.
+ *
  * <p><b>Node id.</b> {@link AmiSourceConfig#nodeId()}, else the {@code SystemName} from CoreSettings;
  * a node with neither is an error (logged on every attempt; the source keeps retrying).
  *
@@ -138,15 +146,17 @@ import org.slf4j.LoggerFactory;
  * and reason, counted in {@code tlsFailures} and retried with the backoff.
  *
  * <p><b>Threads.</b> One daemon thread per source, {@code astreg-ami-<node>} (before the node is
- * known: {@code astreg-ami-<host>-<port>}), owns the connection: it logs in, sends every action,
- * maps events and calls the receiver. asterisk-java adds, per connection, a reader thread
+ * known: {@code astreg-ami-<host>-<port>}), owns the connections (event session and list session): it
+ * logs in, sends every action, maps events and calls the receiver. asterisk-java adds, per connection
+ * (two per node by default), a reader thread
  * ({@code Asterisk-Java ManagerConnection-<n>-Reader-<m>}, daemon) and an event pump
  * ({@code …:AsyncEventPump}, <em>not</em> a daemon); its listener only counts and queues the event
  * (bounded by {@link AmiSourceConfig#eventQueueCapacity()}; overflow is counted as dropped and causes
  * a resync), and hands the items and response of the source's own list reads to a second queue
  * (the list is as long as Asterisk's answer), so asterisk-java's thread never blocks and no action is
  * ever sent from it.
- * {@link #close()} logs off, which ends both, and waits for them (bounded by the action timeout).
+ * {@link #close()} logs off every session, which ends those threads, and waits for them (bounded by
+ * the action timeout).
  *
  * <p><b>Counters</b> ({@link #counters()}): {@code events} (AMI events mapped), {@code emitted},
  * {@code reconnects}, {@code connectFailures}, {@code authFailures}, {@code tlsFailures} (TLS handshakes
@@ -184,7 +194,19 @@ public final class AmiEndpointSource implements EndpointEventSource {
     private volatile int lostGeneration = -1;
     private volatile boolean overflowed;
     private volatile long lastEventNanos = System.nanoTime() - Long.MAX_VALUE / 2;
+    /** The event session: live events, Ping, CoreSettings, CoreStatus. */
     private volatile AmiConnection connection;
+    /**
+     * The list session (logged in with events off), or {@link #connection} itself when
+     * {@link AmiSourceConfig#listConnection()} is off; null until the attempt's event session logged in.
+     */
+    private volatile AmiConnection listConnection;
+    /** When the list session last delivered anything (items, responses); set by its listener. */
+    private volatile long listHeardNanos;
+    /** A keepalive Ping on the list session awaits its answer (worker thread only). */
+    private boolean listPingPending;
+
+    private long listPingSentNanos;
     /** Connections whose asterisk-java threads had not ended when the session did. */
     private final List<AmiConnection> retired = new ArrayList<>();
     /**
@@ -368,6 +390,10 @@ public final class AmiEndpointSource implements EndpointEventSource {
             if (c != null) {
                 all.add(c);
             }
+            AmiConnection l = listConnection;
+            if (l != null && l != c) {
+                all.add(l);
+            }
             for (AmiConnection r : all) {
                 if (r.readerThread() != Thread.currentThread()) {
                     r.awaitThreads(waitMs, true);
@@ -408,11 +434,10 @@ public final class AmiEndpointSource implements EndpointEventSource {
                 reconnects.incrementAndGet();
             }
             first = false;
-            AmiConnection c = null;
             resyncedThisSession = false;
             try {
-                c = login();
-                session(c);
+                login();
+                session();
             } catch (AuthenticationFailedException e) {
                 authFailures.incrementAndGet();
                 connectFailures.incrementAndGet();
@@ -459,7 +484,7 @@ public final class AmiEndpointSource implements EndpointEventSource {
                 log.error("{}: unexpected failure; reconnecting", name, e);
             } finally {
                 // also a login that failed: its reader thread ran and must be waited for
-                endSession(c != null ? c : connection);
+                endSession();
             }
             if (resyncedThisSession) {
                 // the link worked: start the backoff afresh
@@ -517,7 +542,35 @@ public final class AmiEndpointSource implements EndpointEventSource {
         }
     }
 
-    private AmiConnection login() throws IOException, AuthenticationFailedException, TimeoutException {
+    /**
+     * Logs in the event session and, with {@link AmiSourceConfig#listConnection()}, the list session
+     * (events off), in that order: the event listener is in place before the snapshot's lists are
+     * asked for. A failure of either ends the attempt once (one auth, TLS or connect failure); the
+     * caller's {@link #endSession()} closes whatever was opened.
+     */
+    private void login() throws IOException, AuthenticationFailedException, TimeoutException {
+        int gen = ++generation;
+        listConnection = null;
+        asteriskClock.reset();
+        AmiConnection events = newConnection();
+        events.addEventListener(new Listener(gen, events.counter(), false));
+        connection = events;
+        events.login(config.eventMask());
+        if (!config.listConnection()) {
+            listConnection = events;
+            return;
+        }
+        AmiConnection lists = newConnection();
+        lists.addEventListener(new Listener(gen, lists.counter(), true));
+        listConnection = lists;
+        listHeardNanos = System.nanoTime();
+        listPingPending = false;
+        // Asterisk sends a session with events off nothing but the answers to its own actions
+        lists.login("off");
+    }
+
+    /** A fresh asterisk-java connection to the node, with the module's event classes; not connected. */
+    private AmiConnection newConnection() {
         WireCounter counter = new WireCounter(line -> {
             malformed.incrementAndGet();
             onceMalformed.log(
@@ -542,23 +595,23 @@ public final class AmiEndpointSource implements EndpointEventSource {
         c.registerUserEventClass(ContactListItemEvent.class);
         c.registerUserEventClass(AorListEvent.class);
         c.registerUserEventClass(AorListCompleteEvent.class);
-        int gen = ++generation;
-        c.addEventListener(new Listener(gen, counter));
-        connection = c;
-        asteriskClock.reset();
-        c.login(config.eventMask());
         return c;
     }
 
-    /** Runs one connection: snapshot, then events until the link is lost or the source closes. */
-    private void session(AmiConnection c) throws InterruptedException {
+    /**
+     * Runs one login: snapshot, then events until the link (either session) is lost or the source
+     * closes.
+     */
+    private void session() throws InterruptedException {
+        AmiConnection c = connection;
+        AmiConnection lists = listConnection;
         int gen = generation;
         long now = System.nanoTime();
         nextPingNanos = now;
         nextLossCheckNanos = now + config.keepaliveInterval().toNanos();
         failingLists.clear(); // a list still refused on this connection is worth a WARN again
         ping(c);
-        snapshot(c, gen);
+        snapshot(c, lists, gen);
         failuresLogged = 0;
         nextPeriodicPollNanos = System.nanoTime() + config.contactPollInterval().toNanos();
         while (!closed.get()) {
@@ -590,7 +643,7 @@ public final class AmiEndpointSource implements EndpointEventSource {
                 requestResync(now);
             }
             if (resyncRequested) {
-                snapshot(c, gen);
+                snapshot(c, lists, gen);
                 nextPeriodicPollNanos =
                         System.nanoTime() + config.contactPollInterval().toNanos();
                 continue;
@@ -606,8 +659,14 @@ public final class AmiEndpointSource implements EndpointEventSource {
                     ping(c);
                 }
             }
+            if (lists != c) {
+                keepListSessionAlive(lists, now);
+            }
             if (now - nextLossCheckNanos >= 0) {
                 checkLoss(c.counter(), false);
+                if (lists != c) {
+                    checkLoss(lists.counter(), false);
+                }
                 nextLossCheckNanos = now + config.keepaliveInterval().toNanos();
             }
             if (now - nextPeriodicPollNanos >= 0) {
@@ -616,12 +675,12 @@ public final class AmiEndpointSource implements EndpointEventSource {
             }
             long spacing = config.pollSpacing().toNanos();
             if (pollTrigger.ready(now, spacing)) {
-                startPoll(c);
+                startPoll(lists);
             }
             if (endpointTrigger.ready(now, spacing)) {
                 endpointTrigger.due = false;
                 endpointTrigger.inFlight.add(
-                        sendRead(c, ListKind.ENDPOINTS, new PJSipShowEndpointsAction(), Origin.POLL));
+                        sendRead(lists, ListKind.ENDPOINTS, new PJSipShowEndpointsAction(), Origin.POLL));
             }
         }
     }
@@ -652,36 +711,45 @@ public final class AmiEndpointSource implements EndpointEventSource {
                 d = r.sentNanos + timeout;
             }
         }
+        AmiConnection lists = listConnection;
+        if (lists != null && lists != connection) {
+            long keepalive = listPingPending
+                    ? listPingSentNanos + config.readTimeout().toNanos()
+                    : listHeardNanos + config.keepaliveInterval().toNanos();
+            if (keepalive - d < 0) {
+                d = keepalive;
+            }
+        }
         return d;
     }
 
-    private void endSession(AmiConnection c) {
+    /** Ends the attempt's sessions (both, when lists have their own), whatever state they are in. */
+    private void endSession() {
         boolean wasAnnounced = up || sessionAnnounced;
         up = false;
         sessionAnnounced = false;
+        AmiConnection c = connection;
         if (c == null) {
             return;
         }
+        AmiConnection lists = listConnection;
         lostGeneration = generation;
-        try {
-            // a half-open link must not hold the reconnect up for the whole action timeout
-            c.setDefaultResponseTimeout(Math.min(config.actionTimeout().toMillis(), 2000));
-            c.logoff();
-        } catch (RuntimeException e) {
-            // not connected any more (IllegalStateException) or the socket failed: nothing to log off
-            log.debug("{}: logoff: {}", name, e.toString());
+        logoff(c);
+        if (lists != null && lists != c) {
+            logoff(lists);
         }
         try {
-            if (!c.awaitThreads(2000, closed.get())) {
-                synchronized (retired) {
-                    retired.removeIf(r -> !r.hasLiveThreads());
-                    retired.add(c); // close() ends its threads
-                }
+            retireIfAlive(c);
+            if (lists != null && lists != c) {
+                retireIfAlive(lists);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         checkLoss(c.counter(), true);
+        if (lists != null && lists != c) {
+            checkLoss(lists.counter(), true);
+        }
         if (wasAnnounced && node != null) {
             emitNode(NodeChange.of(NodeStatus.DOWN), asteriskClock.now());
         }
@@ -693,6 +761,27 @@ public final class AmiEndpointSource implements EndpointEventSource {
         endpointTrigger.reset();
     }
 
+    private void logoff(AmiConnection c) {
+        try {
+            // a half-open link must not hold the reconnect up for the whole action timeout
+            c.setDefaultResponseTimeout(Math.min(config.actionTimeout().toMillis(), 2000));
+            c.logoff();
+        } catch (RuntimeException e) {
+            // not connected any more (IllegalStateException) or the socket failed: nothing to log off
+            log.debug("{}: logoff: {}", name, e.toString());
+        }
+    }
+
+    /** Waits briefly for a closed connection's threads; one still running is left for close(). */
+    private void retireIfAlive(AmiConnection c) throws InterruptedException {
+        if (!c.awaitThreads(2000, closed.get())) {
+            synchronized (retired) {
+                retired.removeIf(r -> !r.hasLiveThreads());
+                retired.add(c); // close() ends its threads
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ live events
 
     private void handle(Inbound in, int gen) {
@@ -701,7 +790,9 @@ public final class AmiEndpointSource implements EndpointEventSource {
         }
         ManagerEvent e = in.event;
         if (e instanceof DisconnectEvent) {
-            throw new LinkLost("connection closed");
+            AmiConnection lists = listConnection;
+            throw new LinkLost(
+                    lists != connection && e.getSource() == lists ? "list session closed" : "connection closed");
         }
         if (e instanceof ConnectEvent) {
             return;
@@ -901,7 +992,41 @@ public final class AmiEndpointSource implements EndpointEventSource {
         }
     }
 
-    private void snapshot(AmiConnection c, int gen) {
+    /**
+     * Keeps the list session, which carries no events, from going silent: asterisk-java's socket read
+     * timeout would otherwise end it between reads. When it delivered nothing for the keepalive
+     * interval, a Ping is sent without waiting (the worker must not block behind a list on that
+     * session); anything the session delivers after it, the Pong or a list item, shows the link is
+     * alive, and nothing within the read timeout is a lost link, as on the event session.
+     */
+    private void keepListSessionAlive(AmiConnection lists, long now) {
+        if (listPingPending) {
+            if (listHeardNanos - listPingSentNanos >= 0) {
+                listPingPending = false;
+            } else if (now - listPingSentNanos - config.readTimeout().toNanos() >= 0) {
+                throw new LinkLost("keepalive Ping on the list session unanswered within "
+                        + config.readTimeout().toMillis() + " ms");
+            } else {
+                return;
+            }
+        }
+        if (now - listHeardNanos - config.keepaliveInterval().toNanos() >= 0) {
+            listPingPending = true;
+            listPingSentNanos = now;
+            try {
+                lists.sendAction(new PingAction(), response -> listHeardNanos = System.nanoTime());
+            } catch (IOException | IllegalStateException | IllegalArgumentException e) {
+                throw new LinkLost("keepalive Ping on the list session failed: "
+                        + AmiMapping.shorten(String.valueOf(e.getMessage())));
+            }
+        }
+    }
+
+    /**
+     * Reads the node's whole state: CoreSettings and CoreStatus on the event session {@code c}, the
+     * lists on {@code lists} (the list session, or {@code c} itself).
+     */
+    private void snapshot(AmiConnection c, AmiConnection lists, int gen) {
         long start = System.nanoTime();
         lastSnapshotStartNanos = start;
         resyncRequested = false;
@@ -956,15 +1081,15 @@ public final class AmiEndpointSource implements EndpointEventSource {
         sessionAnnounced = true;
         emitNode(NodeChange.of(NodeStatus.SNAPSHOT_BEGIN), asteriskClock.now());
         contacts.clear();
-        readBlocking(c, newRead(ListKind.CONTACTS, Origin.SNAPSHOT), new PJSipShowContactsAction());
+        readBlocking(lists, newRead(ListKind.CONTACTS, Origin.SNAPSHOT), new PJSipShowContactsAction());
         reportedRtt.keySet().retainAll(contacts.keySet());
 
         ListRead endpointRead = newRead(ListKind.ENDPOINTS, Origin.SNAPSHOT);
         endpointRead.devices = new ArrayList<>();
-        readBlocking(c, endpointRead, new PJSipShowEndpointsAction());
+        readBlocking(lists, endpointRead, new PJSipShowEndpointsAction());
         List<DeviceChange> fallbackDevices = endpointRead.devices;
         Instant devicesAsked = asteriskClock.now();
-        ResponseEvents devices = sendList(c, ListAction.deviceStateList());
+        ResponseEvents devices = sendList(lists, ListAction.deviceStateList());
         if (isSuccess(devices)) {
             for (ResponseEvent item : devices.getEvents()) {
                 if (item instanceof DeviceStateItemEvent) {
@@ -982,7 +1107,7 @@ public final class AmiEndpointSource implements EndpointEventSource {
                 emit(Origin.SNAPSHOT, endpointRead.asked, d);
             }
         }
-        readBlocking(c, newRead(ListKind.SIP_PEERS, Origin.SNAPSHOT), new SipPeersAction());
+        readBlocking(lists, newRead(ListKind.SIP_PEERS, Origin.SNAPSHOT), new SipPeersAction());
         emitNode(NodeChange.of(NodeStatus.SNAPSHOT_END), asteriskClock.now());
         long end = System.nanoTime();
         pollTrigger.ended(end);
@@ -1494,31 +1619,45 @@ public final class AmiEndpointSource implements EndpointEventSource {
 
     // ------------------------------------------------------------------ listener (asterisk-java's thread)
 
-    /** Runs on asterisk-java's event pump: counts and queues, nothing else. */
+    /**
+     * Runs on asterisk-java's event pump of one session: counts and queues, nothing else. The list
+     * session's listener ({@code listSession}) passes on only list items and the session's end: with
+     * events off Asterisk sends it no live events, and any it did send would be the event session's
+     * twice.
+     */
     private final class Listener implements ManagerEventListener {
         private final int gen;
         private final WireCounter counter;
+        private final boolean listSession;
 
-        Listener(int gen, WireCounter counter) {
+        Listener(int gen, WireCounter counter, boolean listSession) {
             this.gen = gen;
             this.counter = counter;
+            this.listSession = listSession;
         }
 
         @Override
         public void onManagerEvent(ManagerEvent event) {
             counter.onDelivered(event);
+            if (listSession) {
+                listHeardNanos = System.nanoTime();
+            }
             if (event instanceof ResponseEvent && ((ResponseEvent) event).getInternalActionId() != null) {
                 // an item of a list this source asked for: a read sent without waiting gets it through
                 // here; a snapshot's blocking read takes it from the action's result
                 ListRead r = reads.get(String.valueOf(((ResponseEvent) event).getActionId()));
                 if (r != null) {
-                    lastEventNanos = System.nanoTime();
+                    if (!listSession) {
+                        lastEventNanos = System.nanoTime(); // the event session is alive
+                    }
                     routeListItem(r, event);
                 }
                 return;
             }
             if (event instanceof DisconnectEvent) {
                 lostGeneration = gen;
+            } else if (listSession) {
+                return;
             }
             long nanos = System.nanoTime();
             lastEventNanos = nanos;

@@ -65,6 +65,10 @@ import java.util.regex.Pattern;
  *       thread; beyond it events are counted as dropped and a resync is made</td></tr>
  *   <tr><td>server zone [serverZone]</td><td>UTC: the time zone of Asterisk's CoreStatus startup
  *       date and time (AMI sends them without a zone)</td></tr>
+ *   <tr><td>list connection [listConnection]</td><td>true: lists are read on a second AMI session of the
+ *       node, logged in with {@code Events: off}, so live events never queue behind a long list; the
+ *       node's link is up while both sessions are. False: one session carries events and lists (for an
+ *       Asterisk that must see a single session from the collector)</td></tr>
  * </table>
  */
 public final class AmiSourceConfig {
@@ -92,7 +96,8 @@ public final class AmiSourceConfig {
             "reconnectDelayMin",
             "reconnectDelayMax",
             "eventQueueCapacity",
-            "serverZone");
+            "serverZone",
+            "listConnection");
 
     private final String host;
     private final int port;
@@ -115,6 +120,7 @@ public final class AmiSourceConfig {
     private final Duration reconnectDelayMax;
     private final int eventQueueCapacity;
     private final ZoneId serverZone;
+    private final boolean listConnection;
 
     private AmiSourceConfig(Builder b) {
         this.host = b.host;
@@ -138,6 +144,7 @@ public final class AmiSourceConfig {
         this.reconnectDelayMax = b.reconnectDelayMax;
         this.eventQueueCapacity = b.eventQueueCapacity;
         this.serverZone = b.serverZone;
+        this.listConnection = b.listConnection;
     }
 
     /** Starts a config with the required fields; the rest have the defaults listed above. */
@@ -173,17 +180,8 @@ public final class AmiSourceConfig {
                 errors.add("node: must be 1..64 characters of [A-Za-z0-9._-], was '" + node + "'");
             }
         }
-        String tls = map.get("tls");
-        if (tls != null) {
-            String t = tls.trim().toLowerCase(java.util.Locale.ROOT);
-            if (t.equals("true") || t.equals("yes") || t.equals("on")) {
-                b.tls = true;
-            } else if (t.equals("false") || t.equals("no") || t.equals("off")) {
-                b.tls = false;
-            } else {
-                errors.add("tls: must be true or false, was '" + tls + "'");
-            }
-        }
+        readBoolean(map, "tls", errors).ifPresent(v -> b.tls = v);
+        readBoolean(map, "listConnection", errors).ifPresent(v -> b.listConnection = v);
         String ts = map.get("trustStore");
         if (ts != null && !ts.isBlank()) {
             b.trustStore = Optional.of(Path.of(ts.trim()));
@@ -216,6 +214,22 @@ public final class AmiSourceConfig {
             }
         }
         return b.build(errors);
+    }
+
+    private static Optional<Boolean> readBoolean(Map<String, String> map, String key, List<String> errors) {
+        String v = map.get(key);
+        if (v == null) {
+            return Optional.empty();
+        }
+        String t = v.trim().toLowerCase(java.util.Locale.ROOT);
+        if (t.equals("true") || t.equals("yes") || t.equals("on")) {
+            return Optional.of(true);
+        }
+        if (t.equals("false") || t.equals("no") || t.equals("off")) {
+            return Optional.of(false);
+        }
+        errors.add(key + ": must be true or false, was '" + v + "'");
+        return Optional.empty();
     }
 
     private static Optional<Integer> readInt(Map<String, String> map, String key, List<String> errors) {
@@ -329,6 +343,18 @@ public final class AmiSourceConfig {
         return serverZone;
     }
 
+    /**
+     * Whether lists (contacts, endpoints, device states, chan_sip peers) are read on a second AMI
+     * session of the node, logged in with {@code Events: off}, so that live events never wait behind
+     * a long list in the event session's stream (Asterisk writes a session's events only between its
+     * actions, and asterisk-java parses a list whole before what follows it). Default {@code true}:
+     * two AMI sessions per node. {@code false} reads lists on the one session that also carries the
+     * events, for an Asterisk that must see only one session from the collector.
+     */
+    public boolean listConnection() {
+        return listConnection;
+    }
+
     /** A builder preset with this config's values. */
     public Builder toBuilder() {
         Builder b = new Builder();
@@ -353,6 +379,7 @@ public final class AmiSourceConfig {
         b.reconnectDelayMax = reconnectDelayMax;
         b.eventQueueCapacity = eventQueueCapacity;
         b.serverZone = serverZone;
+        b.listConnection = listConnection;
         return b;
     }
 
@@ -368,7 +395,7 @@ public final class AmiSourceConfig {
                 + ", contactPollInterval=" + contactPollInterval + ", contactPollDelay=" + contactPollDelay
                 + ", pollSpacing=" + pollSpacing
                 + ", reconnectDelay=" + reconnectDelayMin + ".." + reconnectDelayMax + ", eventQueueCapacity="
-                + eventQueueCapacity + ", serverZone=" + serverZone + "]";
+                + eventQueueCapacity + ", serverZone=" + serverZone + ", listConnection=" + listConnection + "]";
     }
 
     /** Collects fields; {@link #build()} validates them all at once. */
@@ -394,6 +421,7 @@ public final class AmiSourceConfig {
         private Duration reconnectDelayMax = Duration.ofSeconds(30);
         private int eventQueueCapacity = 100_000;
         private ZoneId serverZone = ZoneOffset.UTC;
+        private boolean listConnection = true;
 
         private Builder() {}
 
@@ -498,6 +526,15 @@ public final class AmiSourceConfig {
 
         public Builder serverZone(ZoneId v) {
             this.serverZone = v;
+            return this;
+        }
+
+        /**
+         * See {@link AmiSourceConfig#listConnection()}: {@code true} (the default) reads lists on a
+         * second AMI session with events off; {@code false} keeps to one session per node.
+         */
+        public Builder listConnection(boolean v) {
+            this.listConnection = v;
             return this;
         }
 

@@ -25,6 +25,7 @@ class AmiSourceConfigTest {
         assertThat(c.contactPollInterval()).isEqualTo(Duration.ofSeconds(30));
         assertThat(c.contactPollDelay()).isEqualTo(Duration.ofMillis(200));
         assertThat(c.pollSpacing()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(c.listConnection()).isTrue();
         assertThat(c.secret()).isEqualTo(SECRET);
     }
 
@@ -87,6 +88,7 @@ class AmiSourceConfigTest {
         m.put("reconnectDelayMax", "10s");
         m.put("eventQueueCapacity", "5000");
         m.put("serverZone", "Europe/Berlin");
+        m.put("listConnection", "off");
         AmiSourceConfig c = AmiSourceConfig.fromMap(m);
         assertThat(c.host()).isEqualTo("10.0.0.5");
         assertThat(c.port()).isEqualTo(5039);
@@ -104,6 +106,14 @@ class AmiSourceConfigTest {
         assertThat(c.reconnectDelayMax()).isEqualTo(Duration.ofSeconds(10));
         assertThat(c.eventQueueCapacity()).isEqualTo(5000);
         assertThat(c.serverZone()).isEqualTo(ZoneId.of("Europe/Berlin"));
+        assertThat(c.listConnection()).isFalse();
+        assertThat(c.toString()).contains("listConnection=false");
+        assertThat(c.toBuilder().build().listConnection()).isFalse();
+        assertThat(AmiSourceConfig.builder("pbx1", "astreg", SECRET)
+                        .listConnection(false)
+                        .build()
+                        .listConnection())
+                .isFalse();
         assertThat(AmiSourceConfig.fromMap(m).toString()).isEqualTo(c.toString());
         assertThat(c.toBuilder().build().toString()).isEqualTo(c.toString());
     }
@@ -116,12 +126,18 @@ class AmiSourceConfigTest {
         m.put("secret", SECRET);
         m.put("pollInterval", "5s");
         m.put("tls", "maybe");
+        m.put("listConnection", "both");
         m.put("node", "bad node!");
         m.put("keepaliveInterval", "soon");
         m.put("serverZone", "Mars/Olympus");
         assertThatThrownBy(() -> AmiSourceConfig.fromMap(m))
                 .hasMessageContainingAll(
-                        "pollInterval: unknown key", "tls:", "node:", "keepaliveInterval:", "serverZone:");
+                        "pollInterval: unknown key",
+                        "tls:",
+                        "listConnection: must be true or false, was 'both'",
+                        "node:",
+                        "keepaliveInterval:",
+                        "serverZone:");
     }
 
     /**

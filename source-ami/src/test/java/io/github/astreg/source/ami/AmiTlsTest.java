@@ -240,9 +240,10 @@ class AmiTlsTest {
             try (SourceHarness h = source(pbx, proxy, true).start()) {
                 h.awaitConnected();
                 await("UP", () -> h.nodeChanges(NodeStatus.UP) == 1);
-                assertThat(pbx.amiLogins()).isEqualTo(1);
+                // the event session and the list session, each over a verified TLS connection
+                assertThat(pbx.amiLogins()).isEqualTo(2);
                 assertThat(h.counter("tlsFailures")).isZero();
-                assertThat(proxy.handshakes.get()).isEqualTo(1);
+                assertThat(proxy.handshakes.get()).isEqualTo(2);
                 // what the proxy saw is what the source sent: the recording works
                 assertThat(proxy.received().toLowerCase(java.util.Locale.ROOT)).contains("action: login");
             }
