@@ -1639,7 +1639,8 @@ public final class AmiEndpointSource implements EndpointEventSource {
         @Override
         public void onManagerEvent(ManagerEvent event) {
             counter.onDelivered(event);
-            if (listSession) {
+            if (listSession && gen == generation) {
+                // a session that is gone must not vouch for the current one
                 listHeardNanos = System.nanoTime();
             }
             if (event instanceof ResponseEvent && ((ResponseEvent) event).getInternalActionId() != null) {
