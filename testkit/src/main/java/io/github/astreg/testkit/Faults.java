@@ -59,6 +59,16 @@ public final class Faults {
         return this;
     }
 
+    /**
+     * Sends {@code text}, pre-rendered AMI events, verbatim to every logged-in AMI client that
+     * receives events, as Asterisk delivers events: a client logged in with {@code Events: off} gets
+     * none (unlike {@link #amiRaw}). For load tests that render many events up front.
+     */
+    public Faults amiRawEvents(String text) {
+        ami.get().injectRawEvents(Objects.requireNonNull(text, "text"));
+        return this;
+    }
+
     /** Sends a line without a colon followed by an empty line to every logged-in AMI client. */
     public Faults amiGarbageLine() {
         return amiRaw("this is not an AMI header\r\n\r\n");

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.net.Socket;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -256,6 +257,30 @@ class ScenarioAndFaultTest {
         assertThatThrownBy(() -> pbx.faults().slowResponses(Duration.ofMillis(-1)))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> pbx.faults().amiOversizeLine(0)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void rawEventsReachOnlyClientsThatAskedForEvents_rawFaultsReachEveryone() throws Exception {
+        try (AmiTestClient events = new AmiTestClient(pbx.amiPort());
+                AmiTestClient quiet = new AmiTestClient(pbx.amiPort())) {
+            events.login("astreg", "astregpass", "on");
+            quiet.login("astreg", "astregpass", "off");
+
+            pbx.faults().amiRawEvents("Event: Custom\r\nX: events\r\n\r\n");
+            assertThat(events.await(m -> "Custom".equals(m.get("Event")))).containsEntry("X", "events");
+            // the Pong is queued after the injected text: had the quiet client received it, it came first
+            String ping = quiet.send("Ping");
+            List<Map<String, String>> seen = new ArrayList<>();
+            Map<String, String> m;
+            do {
+                m = quiet.next(Duration.ofSeconds(5));
+                seen.add(m);
+            } while (!ping.equals(m.get("ActionID")));
+            assertThat(seen).noneMatch(x -> "Custom".equals(x.get("Event")));
+
+            pbx.faults().amiRaw("Event: Custom\r\nX: all\r\n\r\n");
+            assertThat(quiet.await(x -> "Custom".equals(x.get("Event")))).containsEntry("X", "all");
+        }
     }
 
     @Test

@@ -131,6 +131,20 @@ public final class AmiServer implements NodeModel.Listener, AutoCloseable {
         }
     }
 
+    /**
+     * Writes raw text, taken to be events, to every logged-in connection that receives events (not
+     * those logged in with {@code Events: off}), after what is queued.
+     */
+    public void injectRawEvents(String text) {
+        synchronized (model) {
+            for (AmiSession s : sessions) {
+                if (s.authenticated() && s.receivesEvents()) {
+                    s.raw(text, false);
+                }
+            }
+        }
+    }
+
     public int sessionCount() {
         return sessions.size();
     }

@@ -77,6 +77,11 @@ final class AmiSession {
         }
     }
 
+    /** Whether this client asked for events (its mask is not {@code off}). */
+    boolean receivesEvents() {
+        return !mask.isEmpty();
+    }
+
     void raw(String text, boolean closeAfter) {
         enqueue(new Out(text, false, closeAfter));
     }
