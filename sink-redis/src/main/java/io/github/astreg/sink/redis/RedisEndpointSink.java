@@ -273,8 +273,13 @@ public final class RedisEndpointSink implements EndpointSink {
             } else if (!calls.isEmpty()) {
                 send(p, Group.of(calls, common), groups, results);
             }
+            // one SADD per index set rather than per member: a cold start adds two members per endpoint
+            Map<String, List<String>> bySet = new LinkedHashMap<>();
             for (String[] add : indexAdds) {
-                p.sadd(add[0], add[1]);
+                bySet.computeIfAbsent(add[0], k -> new ArrayList<>()).add(add[1]);
+            }
+            for (Map.Entry<String, List<String>> set : bySet.entrySet()) {
+                p.sadd(set.getKey(), set.getValue().toArray(new String[0]));
             }
             if (checkMarker) {
                 p.set(markerKey, name, SetParams.setParams().px(MARKER_TTL_MS));
