@@ -97,6 +97,7 @@ final class LatencyProbes {
         return l != null ? l : byProtocol.getOrDefault(store, new Latencies());
     }
 
+    /** Probes sent since {@link #startCounting()}. */
     long sent() {
         return sent.get();
     }
@@ -131,7 +132,9 @@ final class LatencyProbes {
                     }
                 }
                 pbx.qualify(ext, Duration.ofNanos((BASE_MICROS + id) * 1000));
-                sent.incrementAndGet();
+                if (counting) {
+                    sent.incrementAndGet();
+                }
             } catch (RuntimeException e) {
                 for (ConcurrentHashMap<Long, Long> p : pending.values()) {
                     p.remove(id);

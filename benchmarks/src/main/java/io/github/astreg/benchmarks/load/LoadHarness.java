@@ -76,7 +76,7 @@ public final class LoadHarness {
             System.err.println(e.getMessage());
             return args.length > 0 && (args[0].equals("--help") || args[0].equals("-h")) ? 0 : 2;
         }
-        watchdog(Duration.ofSeconds(o.coldStartTimeoutSeconds() + o.durationSeconds() + 120L));
+        watchdog(Duration.ofSeconds(o.coldStartTimeoutSeconds() + o.warmupSeconds() + o.durationSeconds() + 120L));
         return new Run(o).execute();
     }
 
@@ -305,8 +305,6 @@ public final class LoadHarness {
                     Thread.sleep(20);
                 }
             }
-            probes.startCounting();
-            PipelineMetrics before = pipeline.metrics();
             TrafficGenerator generator = new TrafficGenerator(
                     fakes.nodes,
                     o.phonesPerNode(),
@@ -315,10 +313,24 @@ public final class LoadHarness {
                     Math.max(1, o.rate() - o.probeRate() * 8.0));
             Thread gen = new Thread(generator::run, "astreg-bench-traffic");
             Thread probe = new Thread(() -> probes.run(o.probeRate()), "astreg-bench-probes");
-            AtomicLong maxPending = new AtomicLong();
-            long loadStart = System.nanoTime();
             gen.start();
             probe.start();
+            if (o.warmupSeconds() > 0) {
+                // the same traffic, not counted: without it the JIT compiles the live-traffic paths
+                // during the measurement (C2 took ~30 % of a core 18 s into an unwarmed run)
+                Thread.sleep(o.warmupSeconds() * 1000L);
+                System.out.printf(
+                        Locale.ROOT,
+                        "%n  warm-up: %d s at the target rate, %d actions, not counted%n",
+                        o.warmupSeconds(),
+                        generator.actions.get());
+            }
+            probes.startCounting();
+            long actionsBefore = generator.actions.get();
+            long failuresBefore = generator.failures.get();
+            PipelineMetrics before = pipeline.metrics();
+            AtomicLong maxPending = new AtomicLong();
+            long loadStart = System.nanoTime();
             long loadEnd = loadStart + Duration.ofSeconds(o.durationSeconds()).toNanos();
             while (System.nanoTime() < loadEnd) {
                 Thread.sleep(200);
@@ -337,7 +349,8 @@ public final class LoadHarness {
             double flushSeconds = secs(flushStart);
             Thread.sleep(500); // the last pub/sub messages
             System.out.println();
-            System.out.println("## Load (" + o.durationSeconds() + " s, target " + o.rate() + " observations/s)");
+            System.out.println("## Load (" + o.durationSeconds() + " s after " + o.warmupSeconds()
+                    + " s of warm-up, target " + o.rate() + " observations/s)");
             System.out.printf(
                     Locale.ROOT,
                     "  %-34s %.0f /s (%d in %.1f s)%n",
@@ -374,8 +387,8 @@ public final class LoadHarness {
                     Locale.ROOT,
                     "  %-34s %d actions (%d failed), %d probes%n",
                     "generator",
-                    generator.actions.get(),
-                    generator.failures.get(),
+                    generator.actions.get() - actionsBefore,
+                    generator.failures.get() - failuresBefore,
                     probes.sent());
             for (String store : probes.stores()) {
                 System.out.printf(

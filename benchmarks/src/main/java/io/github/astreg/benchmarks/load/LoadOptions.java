@@ -11,7 +11,9 @@ import java.util.Locale;
  * @param phonesPerNode registered phones per node (each node has its own extensions)
  * @param ariNodes how many of the nodes are watched over ARI (the others over AMI)
  * @param rate target observations per second received by the pipeline during the load phase
- * @param durationSeconds length of the load phase
+ * @param durationSeconds length of the measured load phase
+ * @param warmupSeconds traffic and probes at the target rate before the measured phase, not counted:
+ *     the JIT compiles the live-traffic paths here rather than during the measurement
  * @param probeRate latency probes per second
  * @param coldStartTimeoutSeconds give up waiting for the cold start after this long
  * @param jdbcUrl PostgreSQL JDBC URL, or empty to run without the JDBC sink
@@ -26,6 +28,7 @@ public record LoadOptions(
         int ariNodes,
         int rate,
         int durationSeconds,
+        int warmupSeconds,
         int probeRate,
         int coldStartTimeoutSeconds,
         String jdbcUrl,
@@ -41,7 +44,8 @@ public record LoadOptions(
             "  --phones M            registered phones per node (default 2500)",
             "  --ari-nodes K         nodes watched over ARI, the rest over AMI (default nodes/2)",
             "  --rate R              target observations/s during the load phase (default 2000)",
-            "  --duration S          load phase length in seconds (default 30)",
+            "  --duration S          measured load phase length in seconds (default 30)",
+            "  --warmup S            load at the target rate before the measured phase, not counted (default 10)",
             "  --probe-rate P        latency probes per second (default 20)",
             "  --cold-start-timeout S  give up on the cold start after S seconds (default 120)",
             "  --jdbc URL            PostgreSQL JDBC URL (default jdbc:postgresql://127.0.0.1:5432/test?user=postgres"
@@ -59,6 +63,7 @@ public record LoadOptions(
         Integer ari = null;
         int rate = 2000;
         int duration = 30;
+        int warmup = 10;
         int probeRate = 20;
         int coldTimeout = 120;
         String jdbc = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres&reWriteBatchedInserts=true";
@@ -87,6 +92,7 @@ public record LoadOptions(
                 case "--ari-nodes" -> ari = number(errors, a, v, 0, 64);
                 case "--rate" -> rate = number(errors, a, v, 1, 10_000_000);
                 case "--duration" -> duration = number(errors, a, v, 1, 3600);
+                case "--warmup" -> warmup = number(errors, a, v, 0, 3600);
                 case "--probe-rate" -> probeRate = number(errors, a, v, 1, 1000);
                 case "--cold-start-timeout" -> coldTimeout = number(errors, a, v, 1, 3600);
                 case "--jdbc" -> jdbc = v.equalsIgnoreCase("none") ? "" : v;
@@ -109,6 +115,7 @@ public record LoadOptions(
                 ariNodes,
                 rate,
                 duration,
+                warmup,
                 probeRate,
                 coldTimeout,
                 jdbc,
@@ -140,13 +147,15 @@ public record LoadOptions(
     public String toArgs() {
         return String.format(
                 Locale.ROOT,
-                "--nodes %d --phones %d --ari-nodes %d --rate %d --duration %d --probe-rate %d --flush-ms %d"
+                "--nodes %d --phones %d --ari-nodes %d --rate %d --duration %d --warmup %d --probe-rate %d"
+                        + " --flush-ms %d"
                         + " --batch-size %d%s%s%s",
                 nodes,
                 phonesPerNode,
                 ariNodes,
                 rate,
                 durationSeconds,
+                warmupSeconds,
                 probeRate,
                 flushMillis,
                 batchSize,
