@@ -19,6 +19,7 @@ import io.github.astreg.core.spi.EndpointSink;
 import io.github.astreg.sink.redis.internal.ApplyScript;
 import io.github.astreg.sink.redis.internal.Ordering;
 import io.github.astreg.sink.redis.internal.RedisClients;
+import io.github.astreg.sink.redis.internal.StoredField;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -57,7 +59,7 @@ import redis.clients.jedis.util.JedisClusterCRC16;
  * <p>Each change is applied by one Lua script ({@code apply.lua}, sent once with SCRIPT LOAD and
  * called by EVALSHA, with EVAL as the fallback when the server answers NOSCRIPT): version guard
  * (R3, strictly newer wins, removals kept as tombstones for {@code tombstoneRetention}), location
- * recomputed (R2 without node staleness, which readers apply), contact and key TTLs (R4), and a
+ * recomputed (R2, contacts of nodes the store holds stale last: R5), contact and key TTLs (R4), and a
  * PUBLISH of the change's {@link EventJson} on {@code <prefix>events} when it was applied. A batch
  * is one pipeline (one round trip, or one per master in Cluster) and one script call carries up to
  * 64 changes (in Cluster, of one slot), each applied atomically. A batch is not a transaction, but
@@ -70,6 +72,15 @@ import redis.clients.jedis.util.JedisClusterCRC16;
  * (it keeps them, minus expired tombstones: memory grows with the number of keys, never with time),
  * so that once Redis is back the store again equals the registry, without restarting anything.
  * In Cluster the marker lives on one master; losing another master's data is not noticed.
+ *
+ * <p>Node staleness (R5) and the location key: a node is stale when its last known state in {@code
+ * <prefix>nodes} is DOWN or its heartbeat key {@code <prefix>node:<node>} has expired. The sink reads
+ * that once a second while it writes (and at once when a batch carries a node turning UP or DOWN),
+ * passes the stale nodes to every script call, and when the set changes recomputes the location of
+ * every endpoint of the nodes that turned stale or fresh ({@code <prefix>idx:node:<node>}). So a
+ * dialplan reading {@code <prefix>loc:{…}} is sent to a fresh node's contact when there is one, as
+ * {@code locate} answers. The pipeline's heartbeats make every sink write at least every {@code
+ * heartbeatInterval}, so a collector that died is noticed by the others' sinks within about that.
  *
  * <p>Threading: no threads of its own. {@link #write} is called by the pipeline's sink thread; it is
  * synchronized, so other callers are safe too. {@link #close()} closes the client unless it was
@@ -85,6 +96,8 @@ public final class RedisEndpointSink implements EndpointSink {
     private static final int GROUP = 64;
     /** Changes of a batch's first call (outside Cluster): Redis starts on the batch that much sooner. */
     private static final int FIRST_GROUP = 8;
+    /** How often the sink reads which nodes are stale, when no batch says a node turned UP or DOWN. */
+    private static final Duration STALE_CHECK = Duration.ofSeconds(1);
     /** Longest heartbeat TTL written (about 31,700 years): far beyond it Redis refuses the expiry. */
     private static final Duration MAX_HEARTBEAT_TTL = Duration.ofMillis(1_000_000_000_000_000L);
 
@@ -108,6 +121,14 @@ public final class RedisEndpointSink implements EndpointSink {
     private final AtomicLong batches = new AtomicLong();
     private final AtomicLong resyncs = new AtomicLong();
     private final AtomicLong noScript = new AtomicLong();
+    private final AtomicLong relocations = new AtomicLong();
+    private final AtomicLong staleCheckFailures = new AtomicLong();
+    /** The nodes the store held stale at the last check whose locations were all recomputed. */
+    private Set<NodeId> staleNodes = Set.of();
+    /** {@link #staleNodes} as the script's argument: {@code ,a,b,}, or empty. */
+    private String staleArg = "";
+
+    private Instant lastStaleCheck = Instant.EPOCH;
     private UnifiedJedis client;
     private boolean started;
     private boolean closed;
@@ -193,6 +214,8 @@ public final class RedisEndpointSink implements EndpointSink {
             return;
         }
         Instant now = clock.instant();
+        // before the batch, so that the locations it recomputes already know the stale nodes
+        followStaleness(now, false);
         boolean lost;
         try {
             lost = apply(batch, now, true);
@@ -204,6 +227,7 @@ public final class RedisEndpointSink implements EndpointSink {
         if (lost) {
             resyncs.incrementAndGet();
             indexed.clear();
+            lastStaleCheck = Instant.EPOCH; // whatever the store held about nodes is gone too
             List<EndpointStateEvent> list = new ArrayList<>(resync ? kept.size() : 0);
             if (resync) {
                 kept.values().forEach(k -> list.add(k.event()));
@@ -213,23 +237,214 @@ public final class RedisEndpointSink implements EndpointSink {
                     name,
                     markerKey,
                     list.size());
-            if (!resync) {
-                return;
-            }
-            try {
-                for (int i = 0; i < list.size(); i += REPLAY_CHUNK) {
-                    apply(list.subList(i, Math.min(list.size(), i + REPLAY_CHUNK)), now, false);
-                }
-            } catch (JedisException e) {
-                // the next batch finds the marker (set above) and would not replay: force it
+            if (resync) {
                 try {
-                    client.del(markerKey);
-                } catch (JedisException ignore) {
-                    // unreachable again: the marker is gone with the data anyway
+                    for (int i = 0; i < list.size(); i += REPLAY_CHUNK) {
+                        apply(list.subList(i, Math.min(list.size(), i + REPLAY_CHUNK)), now, false);
+                    }
+                } catch (JedisException e) {
+                    // the next batch finds the marker (set above) and would not replay: force it
+                    try {
+                        client.del(markerKey);
+                    } catch (JedisException ignore) {
+                        // unreachable again: the marker is gone with the data anyway
+                    }
+                    throw translate("resync", e);
                 }
-                throw translate("resync", e);
             }
         }
+        if (lost || turnsNode(batch)) {
+            followStaleness(now, true);
+        }
+    }
+
+    /** Whether the batch says a node turned UP or DOWN against what this sink last read. */
+    private boolean turnsNode(List<EndpointStateEvent> batch) {
+        for (EndpointStateEvent e : batch) {
+            if (e.change() instanceof NodeChange c
+                    && (c.status() == NodeStatus.DOWN || c.status() == NodeStatus.UP)
+                    && (c.status() == NodeStatus.DOWN) != staleNodes.contains(e.node())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Reads which nodes the store holds stale (at most once per {@link #STALE_CHECK} unless {@code
+     * atOnce}: after a batch that turned a node UP or DOWN, or after a data loss) and, when that changed, recomputes the location of every endpoint of the nodes
+     * that turned stale or fresh. A failure is logged and counted, never thrown: the batch itself was
+     * written, and the next check tries again (the set is only taken once every location followed).
+     */
+    private void followStaleness(Instant now, boolean atOnce) {
+        if (!atOnce
+                && !now.isBefore(lastStaleCheck)
+                && Duration.between(lastStaleCheck, now).compareTo(STALE_CHECK) < 0) {
+            return;
+        }
+        lastStaleCheck = now;
+        try {
+            Set<NodeId> current = readStaleNodes();
+            if (current.equals(staleNodes)) {
+                return;
+            }
+            Set<NodeId> turned = new TreeSet<>(current);
+            turned.addAll(staleNodes);
+            for (NodeId n : current) {
+                if (staleNodes.contains(n)) {
+                    turned.remove(n);
+                }
+            }
+            String arg = staleArg(current);
+            int n = relocate(turned, now, arg);
+            log.info(
+                    "sink {}: stale nodes now {}; recomputed the location of {} endpoints of {}",
+                    name,
+                    current,
+                    n,
+                    turned);
+            staleNodes = current;
+            staleArg = arg;
+            staleCheckFailures.set(0);
+        } catch (RuntimeException e) {
+            if (staleCheckFailures.getAndIncrement() == 0) {
+                log.warn(
+                        "sink {}: could not follow node staleness (retried every {}): {}",
+                        name,
+                        STALE_CHECK,
+                        e.toString());
+            }
+        }
+    }
+
+    /** DOWN in {@code <prefix>nodes}, or known there with its heartbeat key expired. */
+    private Set<NodeId> readStaleNodes() {
+        Map<String, String> table = client.hgetAll(keys.nodes());
+        Set<NodeId> stale = new TreeSet<>();
+        List<NodeId> up = new ArrayList<>();
+        for (Map.Entry<String, String> e : table.entrySet()) {
+            NodeId id;
+            NodeChange c;
+            try {
+                id = NodeId.of(e.getKey());
+                if (!(StoredField.parse(e.getValue()).event().change() instanceof NodeChange nc)) {
+                    continue;
+                }
+                c = nc;
+            } catch (IllegalArgumentException ex) {
+                continue; // not ours (readers count and log these)
+            }
+            if (c.status() == NodeStatus.DOWN) {
+                stale.add(id);
+            } else {
+                up.add(id);
+            }
+        }
+        if (!up.isEmpty()) {
+            List<Response<Boolean>> exists = new ArrayList<>(up.size());
+            try (AbstractPipeline p = client.pipelined()) {
+                for (NodeId id : up) {
+                    exists.add(p.exists(keys.node(id)));
+                }
+                p.sync();
+            }
+            for (int i = 0; i < up.size(); i++) {
+                if (!Boolean.TRUE.equals(exists.get(i).get())) {
+                    stale.add(up.get(i));
+                }
+            }
+        }
+        return Set.copyOf(stale);
+    }
+
+    private static String staleArg(Set<NodeId> nodes) {
+        if (nodes.isEmpty()) {
+            return "";
+        }
+        StringBuilder s = new StringBuilder(",");
+        for (NodeId n : new TreeSet<>(nodes)) {
+            s.append(n.value()).append(',');
+        }
+        return s.toString();
+    }
+
+    /** Recomputes the location of every endpoint indexed under {@code nodes}; returns how many. */
+    private int relocate(Set<NodeId> nodes, Instant now, String stale) {
+        Set<String> names = new TreeSet<>();
+        for (NodeId n : nodes) {
+            names.addAll(client.smembers(keys.nodeIndex(n)));
+        }
+        List<Call> calls = new ArrayList<>(names.size());
+        for (String name : names) {
+            EndpointId ep;
+            try {
+                ep = EndpointId.parse(name);
+            } catch (IllegalArgumentException e) {
+                continue; // not written by a sink
+            }
+            calls.add(new Call(List.of(keys.endpoint(ep), keys.location(ep)), List.of("l")));
+        }
+        List<String> common = common(now, stale);
+        boolean bySlot = client instanceof RedisClusterClient;
+        for (int i = 0; i < calls.size(); i += REPLAY_CHUNK) {
+            List<Call> chunk = calls.subList(i, Math.min(calls.size(), i + REPLAY_CHUNK));
+            List<Group> groups = new ArrayList<>();
+            if (bySlot) {
+                groups.addAll(groupBySlot(chunk, common));
+            } else {
+                for (int k = 0; k < chunk.size(); k += GROUP) {
+                    groups.add(Group.of(chunk.subList(k, Math.min(chunk.size(), k + GROUP)), common));
+                }
+            }
+            run(groups);
+        }
+        relocations.addAndGet(calls.size());
+        return calls.size();
+    }
+
+    /** Runs script calls whose results are not counted, with the EVAL fallback on NOSCRIPT. */
+    private void run(List<Group> groups) {
+        List<Response<Object>> results = new ArrayList<>(groups.size());
+        try (AbstractPipeline p = client.pipelined()) {
+            for (Group g : groups) {
+                results.add(p.evalsha(ApplyScript.sha(), g.keys(), g.args()));
+            }
+            p.sync();
+        }
+        List<Group> retry = new ArrayList<>();
+        for (int i = 0; i < groups.size(); i++) {
+            try {
+                results.get(i).get();
+            } catch (JedisDataException e) {
+                if (!isNoScript(e)) {
+                    throw e;
+                }
+                retry.add(groups.get(i));
+            }
+        }
+        if (!retry.isEmpty()) {
+            noScript.incrementAndGet();
+            List<Response<Object>> again = new ArrayList<>(retry.size());
+            try (AbstractPipeline p = client.pipelined()) {
+                for (Group g : retry) {
+                    again.add(p.eval(ApplyScript.source(), g.keys(), g.args()));
+                }
+                p.sync();
+            }
+            again.forEach(Response::get);
+        }
+    }
+
+    /** The script's common arguments (see apply.lua). */
+    private List<String> common(Instant now, String stale) {
+        return List.of(
+                channel,
+                Ordering.instant(now),
+                Long.toString(now.toEpochMilli()),
+                Long.toString(config.tombstoneRetention().toMillis()),
+                // only a standalone server knows all subscribers of its channel
+                client instanceof RedisClient ? "1" : "0",
+                stale);
     }
 
     /**
@@ -238,13 +453,7 @@ public final class RedisEndpointSink implements EndpointSink {
      * calls while the next ones are being encoded.
      */
     private boolean apply(List<EndpointStateEvent> events, Instant now, boolean checkMarker) {
-        List<String> common = List.of(
-                channel,
-                Ordering.instant(now),
-                Long.toString(now.toEpochMilli()),
-                Long.toString(config.tombstoneRetention().toMillis()),
-                // only a standalone server knows all subscribers of its channel
-                client instanceof RedisClient ? "1" : "0");
+        List<String> common = common(now, staleArg);
         boolean bySlot = client instanceof RedisClusterClient;
         List<String[]> indexAdds = new ArrayList<>();
         List<Group> groups = new ArrayList<>();
@@ -598,8 +807,11 @@ public final class RedisEndpointSink implements EndpointSink {
      * Counters for metrics: {@code batches}, {@code applied} (changes the store took),
      * {@code ignored} (changes it already held at the same or a newer version), {@code resyncs}
      * (times the store had lost its data), {@code noscript} (EVAL fallbacks), {@code kept} (keys whose
-     * newest change is kept, for a resync and for contacts' RTT statistics). A node change counts
-     * twice in {@code applied}/{@code ignored}: the nodes hash and the heartbeat hash.
+     * newest change is kept, for a resync and for contacts' RTT statistics), {@code staleNodes} (nodes
+     * the store holds stale, as of the last check), {@code relocations} (endpoints whose location was
+     * recomputed because a node turned stale or fresh), {@code staleCheckFailures} (failed checks in a
+     * row; 0 when the last one worked). A node change counts twice in {@code applied}/{@code
+     * ignored}: the nodes hash and the heartbeat hash.
      */
     public synchronized Map<String, Long> counters() {
         Map<String, Long> m = new LinkedHashMap<>();
@@ -609,6 +821,9 @@ public final class RedisEndpointSink implements EndpointSink {
         m.put("resyncs", resyncs.get());
         m.put("noscript", noScript.get());
         m.put("kept", (long) kept.size());
+        m.put("staleNodes", (long) staleNodes.size());
+        m.put("relocations", relocations.get());
+        m.put("staleCheckFailures", staleCheckFailures.get());
         return m;
     }
 

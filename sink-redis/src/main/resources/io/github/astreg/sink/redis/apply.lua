@@ -22,13 +22,15 @@
 -- changes their key twice.
 -- ARGV: 1 channel ('' = do not publish), 2 now, 3 now ms, 4 tombstone retention ms, 5 '1' to skip
 -- publishing when this server has no subscriber (standalone only: in Cluster or after a Sentinel
--- failover the subscriber may sit on another server); then per change:
+-- failover the subscriber may sit on another server), 6 the nodes the sink holds stale (R5) as
+-- ',<node>,<node>,' ('' = none; node ids have no commas); then per change:
 --   'c' | 'e' | 'd' (contact, endpoint state, device state): op, field, value, N
 --   'n' (last known node state in the nodes hash): op, node, value, N
 --   'h' (heartbeat hash of a node): op, version, event JSON, TTL ms, status, heartbeatAt,
 --        collector or '', startedAt or ''
+--   'l' (the location again, after a node turned stale or fresh): op
 -- Returns one number per change: 1 applied (and published), 0 when the store already held a version
--- as new or newer (or, for a device state, an endpoint removal as new or newer).
+-- as new or newer (or, for a device state, an endpoint removal as new or newer); 'l' returns 1.
 
 local PAT = '^{"v":"(%d*)","k":(%d),"x":"(%d*)","r":"(%d*)","m":"(%d*)","rt":"([%d,]*)"'
 local MPAT = '"m":"(%d*)"'
@@ -77,14 +79,14 @@ local function ms(t)
   return s * 1000 + math.floor(tonumber(string.sub(t, 19, 27)) / 1000000)
 end
 
-local CH, NOW, NOWMS, RETMS = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local CH, NOW, NOWMS, RETMS, STALE = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[6]
 -- PUBLISH costs even without subscribers: skip it when nobody listens (pattern subscribers count)
 if CH ~= '' and ARGV[5] == '1' then
   local subs = redis.call('PUBSUB', 'NUMSUB', CH)
   if tonumber(subs[2]) == 0 and tonumber(redis.call('PUBSUB', 'NUMPAT')) == 0 then CH = '' end
 end
 
--- R2 location (node staleness is applied by readers), tombstone purge, key TTL
+-- R2 location, contacts of fresh nodes first (R5, as far as the sink knows), tombstone purge, key TTL
 local function relocate(key, lockey)
   local all = redis.call('HGETALL', key)
   local best = nil
@@ -113,13 +115,15 @@ local function relocate(key, lockey)
         else
           forever = true
         end
-        -- R2 / R4: live status, not expired; newest registration, then smallest node, then uri
+        -- R2 / R4 / R5: live status, not expired; a fresh node before a stale one, then the newest
+        -- registration, then the smallest node, then uri
         if kind == 'c' and h.k == 1 and (h.x == '' or NOW < h.x) then
           local node, uri = string.match(f, '^c:([^:]*):(.*)$')
           if node then
-            if best == nil or best.r < h.r
-                or (h.r == best.r and (blt(node, best.node) or (node == best.node and blt(uri, best.uri)))) then
-              best = { node = node, uri = uri, r = h.r, x = h.x }
+            local st = STALE ~= '' and string.find(STALE, ',' .. node .. ',', 1, true) ~= nil
+            if best == nil or (best.st and not st) or (best.st == st and (best.r < h.r
+                or (h.r == best.r and (blt(node, best.node) or (node == best.node and blt(uri, best.uri)))))) then
+              best = { node = node, uri = uri, r = h.r, x = h.x, st = st }
             end
           end
         end
@@ -194,7 +198,7 @@ end
 -- Contacts ('c') and device states ('d'), nearly every change, are applied inline: a function call
 -- per change is measurable here.
 local results = {}
-local a, j = 6, 1
+local a, j = 7, 1
 while a <= #ARGV do
   local op, key = ARGV[a], KEYS[2 * j - 1]
   if op == 'c' or op == 'd' then
@@ -243,6 +247,10 @@ while a <= #ARGV do
       results[j] = 1
     end
     a = a + 4
+  elseif op == 'l' then
+    relocate(key, KEYS[2 * j])
+    results[j] = 1
+    a = a + 1
   else
     results[j] = heartbeat(key, ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5],
       ARGV[a + 6], ARGV[a + 7])
