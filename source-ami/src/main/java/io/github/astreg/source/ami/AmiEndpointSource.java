@@ -48,6 +48,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -150,13 +151,14 @@ import org.slf4j.LoggerFactory;
  * logs in, sends every action, maps events and calls the receiver. asterisk-java adds, per connection
  * (two per node by default), a reader thread
  * ({@code Asterisk-Java ManagerConnection-<n>-Reader-<m>}, daemon) and an event pump
- * ({@code …:AsyncEventPump}, <em>not</em> a daemon); its listener only counts and queues the event
- * (bounded by {@link AmiSourceConfig#eventQueueCapacity()}; overflow is counted as dropped and causes
- * a resync), and hands the items and response of the source's own list reads to a second queue
+ * ({@code …:AsyncEventPump}, daemon like the reader that starts it); its listener only counts and
+ * queues the event (bounded by {@link AmiSourceConfig#eventQueueCapacity()}; overflow is counted as
+ * dropped and causes a resync), and hands the items and response of the source's own list reads to a second queue
  * (the list is as long as Asterisk's answer), so asterisk-java's thread never blocks and no action is
  * ever sent from it.
- * {@link #close()} logs off every session, which ends those threads, and waits for them (bounded by
- * the action timeout).
+ * {@link #close()} wakes the worker, which logs off every session, which ends those threads, and
+ * waits for them (bounded by the action timeout); it interrupts the worker only if it is still waiting
+ * for an answer after two seconds (a silent link), so an orderly close logs no ERROR from asterisk-java.
  *
  * <p><b>Counters</b> ({@link #counters()}): {@code events} (AMI events mapped), {@code emitted},
  * {@code reconnects}, {@code connectFailures}, {@code authFailures}, {@code tlsFailures} (TLS handshakes
@@ -185,6 +187,14 @@ public final class AmiEndpointSource implements EndpointEventSource {
     private final BlockingQueue<Inbound> queue;
     private final Object lifecycle = new Object();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Released by {@link #close()}: ends the worker's reconnect backoff without an interrupt. */
+    private final CountDownLatch closing = new CountDownLatch(1);
+    /**
+     * How long {@link #close()} lets the worker finish (log off, wait for asterisk-java's threads)
+     * before it interrupts it; against a live Asterisk that takes milliseconds.
+     */
+    private static final long CLOSE_GRACE_MS = 2000;
+
     private volatile boolean started;
     private volatile Thread worker;
     private volatile EventReceiver receiver;
@@ -368,6 +378,7 @@ public final class AmiEndpointSource implements EndpointEventSource {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        closing.countDown(); // ends the worker's reconnect backoff
         Thread t;
         synchronized (lifecycle) {
             t = worker;
@@ -375,11 +386,10 @@ public final class AmiEndpointSource implements EndpointEventSource {
         if (t == null) {
             return;
         }
-        t.interrupt();
         long waitMs = config.actionTimeout().toMillis() + 1000;
         try {
             if (t != Thread.currentThread()) {
-                t.join(waitMs);
+                stopWorker(t, waitMs);
             }
             List<AmiConnection> all;
             synchronized (retired) {
@@ -404,6 +414,25 @@ public final class AmiEndpointSource implements EndpointEventSource {
         }
         if (t.isAlive()) {
             log.warn("{}: worker thread did not stop within {} ms", name, waitMs);
+        }
+    }
+
+    /**
+     * Wakes the worker without interrupting it, so that it logs off in order, and waits for it; an
+     * interrupt is the fallback for a worker still waiting for an answer after {@link #CLOSE_GRACE_MS}
+     * (a silent link). An interrupt hitting asterisk-java's synchronous {@code sendAction} makes it give
+     * up the action while its callback stays registered: asterisk-java then logs {@code Interrupted while
+     * waiting for result} and, when the answer or the disconnect reaches that callback, {@code ERROR
+     * Response arrived after Disposal}.
+     */
+    private void stopWorker(Thread t, long waitMs) throws InterruptedException {
+        queue.offer(WAKE); // the session waits on the queue; a full queue keeps the worker busy anyway
+        long grace = Math.min(waitMs, CLOSE_GRACE_MS);
+        t.join(grace);
+        if (t.isAlive()) {
+            log.debug("{}: worker still busy {} ms after close(); interrupting it", name, grace);
+            t.interrupt();
+            t.join(waitMs - grace);
         }
     }
 
@@ -495,7 +524,9 @@ public final class AmiEndpointSource implements EndpointEventSource {
             }
             long jitter = ThreadLocalRandom.current().nextLong(delayNanos / 5 + 1);
             try {
-                TimeUnit.NANOSECONDS.sleep(delayNanos + jitter);
+                if (closing.await(delayNanos + jitter, TimeUnit.NANOSECONDS)) {
+                    break;
+                }
             } catch (InterruptedException e) {
                 break;
             }

@@ -7,7 +7,12 @@ import java.io.OutputStreamWriter;
 import java.net.InetAddress;
 import java.util.NoSuchElementException;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import javax.net.ssl.SSLSocket;
+import org.asteriskjava.manager.event.DisconnectEvent;
+import org.asteriskjava.manager.event.ManagerEvent;
 import org.asteriskjava.manager.internal.ManagerConnectionImpl;
 import org.asteriskjava.util.SocketConnectionFacade;
 import org.asteriskjava.util.internal.SocketConnectionFacadeImpl;
@@ -23,8 +28,21 @@ import org.asteriskjava.util.internal.streamreader.FastScannerFactory;
  * asterisk-java's {@code SocketConnectionFacadeImpl}, which uses the JVM's default factory without host
  * name verification and whose constructors taking a socket are package-private. Lines are then read with
  * asterisk-java's own scanner and {@code \r\n} delimiter, so framing is the same as without TLS.
+ *
+ * <p><b>Ending the event pump.</b> When its socket ends, asterisk-java 3.41's reader thread queues a
+ * {@code DisconnectEvent} for its {@code AsyncEventPump}, then stops the pump: it queues a poison item
+ * and only then sets the pump's stop flag ({@code AsyncEventPump.stop()}). A pump that takes the poison
+ * before the flag is set goes back to {@code queue.poll(1, MINUTES)} with nothing left to wake it and
+ * lingers for a minute; interrupting it makes asterisk-java log {@code ERROR ... AsyncEventPump -
+ * java.lang.InterruptedException}. So {@link #dispatchEvent} holds the pump on that last
+ * {@code DisconnectEvent} until the reader waits for the poison to be taken, which it does only after
+ * setting the flag: the pump then takes the poison, sees the flag and ends by itself.
  */
 public final class AmiConnection extends ManagerConnectionImpl {
+    private static final String PUMP_SUFFIX = ":AsyncEventPump";
+    /** Longest hold of the pump; the reader needs microseconds from the DisconnectEvent to the flag. */
+    private static final long PUMP_HOLD_MAX_NANOS = TimeUnit.SECONDS.toNanos(1);
+
     private final WireCounter counter;
     private final Optional<AmiTls> tls;
     private final int connectTimeoutMillis;
@@ -54,14 +72,45 @@ public final class AmiConnection extends ManagerConnectionImpl {
     }
 
     /**
+     * Passes the event on to asterisk-java; on the event pump's last item, the {@code DisconnectEvent}
+     * its reader queues when the socket ended, then holds the pump until the reader has set the pump's
+     * stop flag (see the class comment), at most a second.
+     */
+    @Override
+    public void dispatchEvent(ManagerEvent event, Integer requiredHandlingTime) {
+        super.dispatchEvent(event, requiredHandlingTime);
+        if (event instanceof DisconnectEvent) {
+            holdPumpUntilItsStopFlagIsSet();
+        }
+    }
+
+    private void holdPumpUntilItsStopFlagIsSet() {
+        Thread reader = readerThread;
+        if (reader == null || !Thread.currentThread().getName().equals(reader.getName() + PUMP_SUFFIX)) {
+            return; // not this connection's pump (asterisk-java dispatches nothing else, but be sure)
+        }
+        long deadline = System.nanoTime() + PUMP_HOLD_MAX_NANOS;
+        // AsyncEventPump.stop(): queue.add(poison); stop = true; poison.await(5, SECONDS). A reader parked
+        // on a CountDownLatch is in that await, so the flag is set.
+        while (reader.isAlive() && !waitsOnLatch(reader) && System.nanoTime() - deadline < 0) {
+            LockSupport.parkNanos(50_000);
+        }
+    }
+
+    private static boolean waitsOnLatch(Thread t) {
+        Object blocker = LockSupport.getBlocker(t);
+        return blocker != null && blocker.getClass().getEnclosingClass() == CountDownLatch.class;
+    }
+
+    /**
      * Waits (at most {@code timeoutMillis}) for this connection's reader thread and event pump to end,
-     * after the socket was closed. asterisk-java 3.41 stops its pump with a poison item before it sets
-     * the stop flag, so a pump that takes the poison first idles for a minute before it notices: it
-     * is not a daemon, so it would hold the JVM. Interrupting it once its reader is gone makes it
-     * re-check the flag and end (asterisk-java logs the interrupt at ERROR, so this is only done
-     * when the source closes; between reconnects an idle pump is harmless and ends within a minute).
+     * after the socket was closed. The pump ends by itself right after its reader ({@link
+     * #dispatchEvent}); should it still be idle in its one-minute poll after 50 ms (its reader did not
+     * reach the stop flag within the hold), {@code interruptPump} ends it, at the price of an ERROR line
+     * from asterisk-java. Only {@code close()} asks for that; between reconnects such a pump is a
+     * daemon that ends within a minute.
      *
-     * @param interruptPump whether to interrupt an idle pump
+     * @param interruptPump whether to interrupt a pump that is still idle
      * @return whether both threads ended
      */
     public boolean awaitThreads(long timeoutMillis, boolean interruptPump) throws InterruptedException {
@@ -74,7 +123,7 @@ public final class AmiConnection extends ManagerConnectionImpl {
         if (reader.isAlive()) {
             return false;
         }
-        String pumpName = reader.getName() + ":AsyncEventPump";
+        String pumpName = reader.getName() + PUMP_SUFFIX;
         Thread pump = Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> t.getName().equals(pumpName))
                 .findFirst()
@@ -99,7 +148,7 @@ public final class AmiConnection extends ManagerConnectionImpl {
         if (reader.isAlive()) {
             return true;
         }
-        String pumpName = reader.getName() + ":AsyncEventPump";
+        String pumpName = reader.getName() + PUMP_SUFFIX;
         return Thread.getAllStackTraces().keySet().stream()
                 .anyMatch(t -> t.getName().equals(pumpName) && t.isAlive());
     }
