@@ -1,6 +1,7 @@
 package io.github.astreg.core.pipeline;
 
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -15,6 +16,9 @@ import java.util.Optional;
  * @param consecutiveFailures failures since the last success (0 when healthy)
  * @param lastSuccessAt when the last write succeeded
  * @param lastError the last failure's message, without stack trace
+ * @param counters the sink's own counters ({@link io.github.astreg.core.spi.EndpointSink#counters()};
+ *     empty when it has none or they could not be read)
+ * @param gauges the sink's own current values ({@link io.github.astreg.core.spi.EndpointSink#gauges()})
  */
 public record SinkMetrics(
         String sink,
@@ -24,4 +28,11 @@ public record SinkMetrics(
         long failures,
         long consecutiveFailures,
         Optional<Instant> lastSuccessAt,
-        Optional<String> lastError) {}
+        Optional<String> lastError,
+        Map<String, Long> counters,
+        Map<String, Long> gauges) {
+    public SinkMetrics {
+        counters = Map.copyOf(counters);
+        gauges = Map.copyOf(gauges);
+    }
+}

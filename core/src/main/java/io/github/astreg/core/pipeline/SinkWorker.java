@@ -15,8 +15,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -405,6 +407,9 @@ final class SinkWorker {
     }
 
     SinkMetrics metrics() {
+        // outside the worker's lock: a sink's own counters may take the sink's locks
+        Map<String, Long> counters = own("counters", sink::counters);
+        Map<String, Long> gauges = own("gauges", sink::gauges);
         lock.lock();
         try {
             return new SinkMetrics(
@@ -415,9 +420,31 @@ final class SinkWorker {
                     failures,
                     consecutiveFailures,
                     Optional.ofNullable(lastSuccessAt),
-                    Optional.ofNullable(lastError));
+                    Optional.ofNullable(lastError),
+                    counters,
+                    gauges);
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** A sink's own metrics; a sink whose metrics fail must not fail the pipeline's. */
+    private Map<String, Long> own(String what, Supplier<Map<String, Long>> read) {
+        try {
+            Map<String, Long> m = read.get();
+            if (m == null) {
+                return Map.of();
+            }
+            Map<String, Long> out = new TreeMap<>();
+            m.forEach((k, v) -> {
+                if (k != null && v != null) {
+                    out.put(k, v);
+                }
+            });
+            return out;
+        } catch (RuntimeException e) {
+            log.debug("sink {}: reading its {} failed: {}", sink.name(), what, e.toString());
+            return Map.of();
         }
     }
 }

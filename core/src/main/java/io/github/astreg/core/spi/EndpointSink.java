@@ -2,6 +2,7 @@ package io.github.astreg.core.spi;
 
 import io.github.astreg.core.model.EndpointStateEvent;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Makes the registry's changes durable in a store (SQL, Redis, …).
@@ -35,6 +36,24 @@ public interface EndpointSink extends AutoCloseable {
 
     /** Writes one batch, all or nothing. Throwing makes the pipeline retry it later. */
     void write(List<EndpointStateEvent> batch) throws Exception;
+
+    /**
+     * The sink's own counters for metrics, values that only grow (such as a count of data losses it
+     * repaired), as a snapshot. The pipeline's {@link io.github.astreg.core.pipeline.SinkMetrics}
+     * carries them. Called from any thread, also while a write is in progress, so it must not wait
+     * for one. Default: none.
+     */
+    default Map<String, Long> counters() {
+        return Map.of();
+    }
+
+    /**
+     * The sink's own current values for metrics, values that can go down (sizes, states), as a
+     * snapshot; called like {@link #counters()}. Default: none.
+     */
+    default Map<String, Long> gauges() {
+        return Map.of();
+    }
 
     /** Releases the sink's connections (not a user-supplied DataSource or client); idempotent. */
     @Override

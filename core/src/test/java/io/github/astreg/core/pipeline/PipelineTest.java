@@ -198,6 +198,35 @@ class PipelineTest {
         assertThat(m.sinks()).extracting(SinkMetrics::failures).containsOnly(0L);
     }
 
+    @Test
+    void sinkMetricsCarryEachSinksOwnCountersAndASinkWhoseCountersFailDoesNotFailTheMetrics() {
+        RecordingSink counting = new RecordingSink("counting") {
+            @Override
+            public Map<String, Long> counters() {
+                return Map.of("writes", (long) writes.get());
+            }
+
+            @Override
+            public Map<String, Long> gauges() {
+                return Map.of("rows", 7L);
+            }
+        };
+        RecordingSink broken = new RecordingSink("broken") {
+            @Override
+            public Map<String, Long> counters() {
+                throw new IllegalStateException("no counters today");
+            }
+        };
+        Pipeline p = pipeline(InMemoryEndpointRegistry.create(), FAST, counting, broken);
+
+        List<SinkMetrics> sinks = p.metrics().sinks();
+
+        assertThat(sinks.get(0).counters()).containsExactly(Map.entry("writes", 0L));
+        assertThat(sinks.get(0).gauges()).containsExactly(Map.entry("rows", 7L));
+        assertThat(sinks.get(1).counters()).isEmpty();
+        assertThat(sinks.get(1).gauges()).isEmpty();
+    }
+
     /**
      * A store as the real ones behave on an endpoint removal: it also clears the node's device state
      * when older (sink-jdbc's row, sink-redis's script), which the removal's own row does not show.

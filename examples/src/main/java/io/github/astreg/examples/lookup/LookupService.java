@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -71,6 +72,16 @@ import org.slf4j.LoggerFactory;
  * idempotent and may be called from any thread.
  */
 public final class LookupService implements AutoCloseable {
+    /** The families written from every sink's {@link SinkMetrics}; a sink's own metric never repeats one. */
+    private static final Set<String> PIPELINE_SINK_FAMILIES = Set.of(
+            "astreg_sink_batches_total",
+            "astreg_sink_changes_total",
+            "astreg_sink_failures_total",
+            "astreg_sink_consecutive_failures",
+            "astreg_sink_pending",
+            "astreg_sink_lag_seconds",
+            "astreg_sink_last_success_timestamp_seconds");
+
     private static final Logger log = LoggerFactory.getLogger(LookupService.class);
     private static final String JSON = "application/json; charset=utf-8";
     private static final String TEXT = "text/plain; charset=utf-8";
@@ -470,6 +481,20 @@ public final class LookupService implements AutoCloseable {
                                 t.toEpochMilli() / 1000.0,
                                 "sink",
                                 sink));
+                // the sink's own counters and values, unless the pipeline's families above already
+                // say the same (both sinks count their batches, for example)
+                for (Map.Entry<String, Long> c : s.counters().entrySet()) {
+                    String name = "astreg_sink_" + PrometheusText.sanitize(c.getKey()) + "_total";
+                    if (!PIPELINE_SINK_FAMILIES.contains(name)) {
+                        p.counter(name, "Sink counter '" + c.getKey() + "'.", c.getValue(), "sink", sink);
+                    }
+                }
+                for (Map.Entry<String, Long> g : s.gauges().entrySet()) {
+                    String name = "astreg_sink_" + PrometheusText.sanitize(g.getKey());
+                    if (!PIPELINE_SINK_FAMILIES.contains(name)) {
+                        p.gauge(name, "Sink value '" + g.getKey() + "'.", g.getValue(), "sink", sink);
+                    }
+                }
             }
             for (Map.Entry<String, Map<String, Long>> src : m.sources().entrySet()) {
                 for (Map.Entry<String, Long> c : src.getValue().entrySet()) {

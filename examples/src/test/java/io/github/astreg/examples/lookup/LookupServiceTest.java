@@ -194,7 +194,9 @@ class LookupServiceTest {
                 2 + consecutiveFailures,
                 consecutiveFailures,
                 Optional.of(Instant.parse("2026-11-26T06:00:00Z")),
-                Optional.of("boom"));
+                Optional.of("boom"),
+                Map.of("batches", 99L, "purged", 4L),
+                Map.of("kept", 12L));
         Map<String, Long> byKind = new LinkedHashMap<>();
         byKind.put("pbx1/contact", 7L);
         byKind.put("pbx2/device", 3L);
@@ -227,7 +229,11 @@ class LookupServiceTest {
                 .contains("astreg_source_connected{source=\"ami-pbx1\"} 1\n")
                 .contains("astreg_node_up{node=\"pbx1\"} 1\n")
                 .contains("astreg_registry_endpoints " + registry.endpoints().size() + "\n")
-                .containsPattern("astreg_sink_lag_seconds\\{sink=\"jdbc\"} [0-9.]+\n");
+                .containsPattern("astreg_sink_lag_seconds\\{sink=\"jdbc\"} [0-9.]+\n")
+                // the sink's own counters and values; its own "batches" does not repeat the pipeline's
+                .contains("# TYPE astreg_sink_purged_total counter\nastreg_sink_purged_total{sink=\"jdbc\"} 4\n")
+                .contains("# TYPE astreg_sink_kept gauge\nastreg_sink_kept{sink=\"jdbc\"} 12\n")
+                .doesNotContain("astreg_sink_batches_total{sink=\"jdbc\"} 99");
         // every sample line belongs to a family announced before it
         String family = null;
         for (String line : r.body().split("\n")) {

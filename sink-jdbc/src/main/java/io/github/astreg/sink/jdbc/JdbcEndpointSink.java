@@ -267,7 +267,11 @@ public final class JdbcEndpointSink implements EndpointSink {
                 .build();
     }
 
-    /** Counters: {@code batches}, {@code rows} written, {@code failures} and {@code purged} rows. */
+    /**
+     * Counters for metrics, values that only grow: {@code batches}, {@code rows} written, {@code
+     * failures} and {@code purged} rows. Does not wait for a write in progress.
+     */
+    @Override
     public Map<String, Long> counters() {
         return Map.of(
                 "batches", batches.get(),

@@ -124,7 +124,9 @@ public final class RedisEndpointSink implements EndpointSink {
     private final AtomicLong relocations = new AtomicLong();
     private final AtomicLong staleCheckFailures = new AtomicLong();
     /** The nodes the store held stale at the last check whose locations were all recomputed. */
-    private Set<NodeId> staleNodes = Set.of();
+    private volatile Set<NodeId> staleNodes = Set.of();
+    /** {@code kept.size()} after the last write, for {@link #gauges()} (which must not take the lock). */
+    private volatile int keptSize;
     /** {@link #staleNodes} as the script's argument: {@code ,a,b,}, or empty. */
     private String staleArg = "";
 
@@ -256,6 +258,7 @@ public final class RedisEndpointSink implements EndpointSink {
         if (lost || turnsNode(batch)) {
             followStaleness(now, true);
         }
+        keptSize = kept.size();
     }
 
     /** Whether the batch says a node turned UP or DOWN against what this sink last read. */
@@ -804,25 +807,36 @@ public final class RedisEndpointSink implements EndpointSink {
     }
 
     /**
-     * Counters for metrics: {@code batches}, {@code applied} (changes the store took),
-     * {@code ignored} (changes it already held at the same or a newer version), {@code resyncs}
-     * (times the store had lost its data), {@code noscript} (EVAL fallbacks), {@code kept} (keys whose
-     * newest change is kept, for a resync and for contacts' RTT statistics), {@code staleNodes} (nodes
-     * the store holds stale, as of the last check), {@code relocations} (endpoints whose location was
-     * recomputed because a node turned stale or fresh), {@code staleCheckFailures} (failed checks in a
-     * row; 0 when the last one worked). A node change counts twice in {@code applied}/{@code
-     * ignored}: the nodes hash and the heartbeat hash.
+     * Counters for metrics, values that only grow: {@code batches}, {@code applied} (changes the
+     * store took), {@code ignored} (changes it already held at the same or a newer version), {@code
+     * resyncs} (times the store had lost its data), {@code noscript} (EVAL fallbacks), {@code
+     * relocations} (endpoints whose location was recomputed because a node turned stale or fresh). A
+     * node change counts twice in {@code applied}/{@code ignored}: the nodes hash and the heartbeat
+     * hash. Does not wait for a write in progress.
      */
-    public synchronized Map<String, Long> counters() {
+    @Override
+    public Map<String, Long> counters() {
         Map<String, Long> m = new LinkedHashMap<>();
         m.put("batches", batches.get());
         m.put("applied", applied.get());
         m.put("ignored", ignored.get());
         m.put("resyncs", resyncs.get());
         m.put("noscript", noScript.get());
-        m.put("kept", (long) kept.size());
-        m.put("staleNodes", (long) staleNodes.size());
         m.put("relocations", relocations.get());
+        return m;
+    }
+
+    /**
+     * Current values for metrics: {@code kept} (keys whose newest change is kept, for a resync and for
+     * contacts' RTT statistics), {@code staleNodes} (nodes the store held stale at the last check),
+     * {@code staleCheckFailures} (failed checks in a row; 0 when the last one worked). Does not wait
+     * for a write in progress.
+     */
+    @Override
+    public Map<String, Long> gauges() {
+        Map<String, Long> m = new LinkedHashMap<>();
+        m.put("kept", (long) keptSize);
+        m.put("staleNodes", (long) staleNodes.size());
         m.put("staleCheckFailures", staleCheckFailures.get());
         return m;
     }
