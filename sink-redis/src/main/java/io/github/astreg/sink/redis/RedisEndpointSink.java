@@ -291,21 +291,19 @@ public final class RedisEndpointSink implements EndpointSink {
             if (current.equals(staleNodes)) {
                 return;
             }
-            Set<NodeId> turned = new TreeSet<>(current);
-            turned.addAll(staleNodes);
-            for (NodeId n : current) {
-                if (staleNodes.contains(n)) {
-                    turned.remove(n);
-                }
-            }
+            Set<NodeId> turnedStale = new TreeSet<>(current);
+            turnedStale.removeAll(staleNodes);
+            Set<NodeId> turnedFresh = new TreeSet<>(staleNodes);
+            turnedFresh.removeAll(current);
             String arg = staleArg(current);
-            int n = relocate(turned, now, arg);
+            int n = relocate(turnedStale, turnedFresh, now, arg);
             log.info(
-                    "sink {}: stale nodes now {}; recomputed the location of {} endpoints of {}",
+                    "sink {}: stale nodes now {} (turned stale {}, fresh {}); recomputed {} locations",
                     name,
                     current,
-                    n,
-                    turned);
+                    turnedStale,
+                    turnedFresh,
+                    n);
             staleNodes = current;
             staleArg = arg;
             staleCheckFailures.set(0);
@@ -371,24 +369,27 @@ public final class RedisEndpointSink implements EndpointSink {
         return s.toString();
     }
 
-    /** Recomputes the location of every endpoint indexed under {@code nodes}; returns how many. */
-    private int relocate(Set<NodeId> nodes, Instant now, String stale) {
-        Set<String> names = new TreeSet<>();
-        for (NodeId n : nodes) {
-            names.addAll(client.smembers(keys.nodeIndex(n)));
-        }
-        List<Call> calls = new ArrayList<>(names.size());
-        for (String name : names) {
-            EndpointId ep;
-            try {
-                ep = EndpointId.parse(name);
-            } catch (IllegalArgumentException e) {
-                continue; // not written by a sink
+    /**
+     * Recomputes the location of the endpoints indexed under the nodes that turned stale or fresh,
+     * where the turn can change it (see apply.lua's 'l'); returns how many were recomputed.
+     */
+    private int relocate(Set<NodeId> turnedStale, Set<NodeId> turnedFresh, Instant now, String stale) {
+        List<Call> calls = new ArrayList<>();
+        for (NodeId n : new TreeSet<>(union(turnedStale, turnedFresh))) {
+            String turn = turnedStale.contains(n) ? "s" : "f";
+            for (String name : new TreeSet<>(client.smembers(keys.nodeIndex(n)))) {
+                EndpointId ep;
+                try {
+                    ep = EndpointId.parse(name);
+                } catch (IllegalArgumentException e) {
+                    continue; // not written by a sink
+                }
+                calls.add(new Call(List.of(keys.endpoint(ep), keys.location(ep)), List.of("l", n.value(), turn)));
             }
-            calls.add(new Call(List.of(keys.endpoint(ep), keys.location(ep)), List.of("l")));
         }
         List<String> common = common(now, stale);
         boolean bySlot = client instanceof RedisClusterClient;
+        int recomputed = 0;
         for (int i = 0; i < calls.size(); i += REPLAY_CHUNK) {
             List<Call> chunk = calls.subList(i, Math.min(calls.size(), i + REPLAY_CHUNK));
             List<Group> groups = new ArrayList<>();
@@ -399,14 +400,23 @@ public final class RedisEndpointSink implements EndpointSink {
                     groups.add(Group.of(chunk.subList(k, Math.min(chunk.size(), k + GROUP)), common));
                 }
             }
-            run(groups);
+            recomputed += run(groups);
         }
-        relocations.addAndGet(calls.size());
-        return calls.size();
+        relocations.addAndGet(recomputed);
+        return recomputed;
     }
 
-    /** Runs script calls whose results are not counted, with the EVAL fallback on NOSCRIPT. */
-    private void run(List<Group> groups) {
+    private static Set<NodeId> union(Set<NodeId> a, Set<NodeId> b) {
+        Set<NodeId> u = new HashSet<>(a);
+        u.addAll(b);
+        return u;
+    }
+
+    /**
+     * Runs script calls, with the EVAL fallback on NOSCRIPT, and returns how many changes answered 1;
+     * their results are not counted as applied or ignored.
+     */
+    private int run(List<Group> groups) {
         List<Response<Object>> results = new ArrayList<>(groups.size());
         try (AbstractPipeline p = client.pipelined()) {
             for (Group g : groups) {
@@ -414,10 +424,11 @@ public final class RedisEndpointSink implements EndpointSink {
             }
             p.sync();
         }
+        int ones = 0;
         List<Group> retry = new ArrayList<>();
         for (int i = 0; i < groups.size(); i++) {
             try {
-                results.get(i).get();
+                ones += ones(results.get(i).get());
             } catch (JedisDataException e) {
                 if (!isNoScript(e)) {
                     throw e;
@@ -434,8 +445,23 @@ public final class RedisEndpointSink implements EndpointSink {
                 }
                 p.sync();
             }
-            again.forEach(Response::get);
+            for (Response<Object> r : again) {
+                ones += ones(r.get());
+            }
         }
+        return ones;
+    }
+
+    private static int ones(Object result) {
+        int n = 0;
+        if (result instanceof List<?> list) {
+            for (Object r : list) {
+                if (r instanceof Long l && l == 1L) {
+                    n++;
+                }
+            }
+        }
+        return n;
     }
 
     /** The script's common arguments (see apply.lua). */

@@ -28,9 +28,11 @@
 --   'n' (last known node state in the nodes hash): op, node, value, N
 --   'h' (heartbeat hash of a node): op, version, event JSON, TTL ms, status, heartbeatAt,
 --        collector or '', startedAt or ''
---   'l' (the location again, after a node turned stale or fresh): op
+--   'l' (the location again, after a node turned stale or fresh): op, node, 's' (turned stale) or
+--        'f' (turned fresh)
 -- Returns one number per change: 1 applied (and published), 0 when the store already held a version
--- as new or newer (or, for a device state, an endpoint removal as new or newer); 'l' returns 1.
+-- as new or newer (or, for a device state, an endpoint removal as new or newer); 'l' returns 1 when it
+-- recomputed the location, 0 when the turn could not change it.
 
 local PAT = '^{"v":"(%d*)","k":(%d),"x":"(%d*)","r":"(%d*)","m":"(%d*)","rt":"([%d,]*)"'
 local MPAT = '"m":"(%d*)"'
@@ -248,9 +250,16 @@ while a <= #ARGV do
     end
     a = a + 4
   elseif op == 'l' then
-    relocate(key, KEYS[2 * j])
-    results[j] = 1
-    a = a + 1
+    -- a node turning stale only matters when the location names it (its contacts lose rank), a node
+    -- turning fresh only when it does not (its contacts gain rank); otherwise the best contact stays
+    local node, turned = ARGV[a + 1], ARGV[a + 2]
+    if (turned == 's') == (redis.call('GET', KEYS[2 * j]) == node) then
+      relocate(key, KEYS[2 * j])
+      results[j] = 1
+    else
+      results[j] = 0
+    end
+    a = a + 3
   else
     results[j] = heartbeat(key, ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5],
       ARGV[a + 6], ARGV[a + 7])

@@ -111,6 +111,34 @@ class NodeStalenessIT {
     }
 
     @Test
+    void aTurnThatCannotMoveALocationDoesNotRecomputeIt() {
+        Instant t = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        MutableClock clock = new MutableClock(t);
+        RedisEndpointSink sink = sink(Duration.ofMinutes(5), clock);
+        InMemoryEndpointRegistry reference = InMemoryEndpointRegistry.create();
+        String single = "PJSIP/2002"; // registered on a only
+        List<EndpointStateEvent> batch = new ArrayList<>(registeredOnBothNewestOnA(reference, t));
+        batch.addAll(reference.apply(obs.registered(A, single, "sip:2002@10.0.0.1:5060", t.plusSeconds(1))));
+        sink.write(batch);
+        EndpointId only = EndpointId.parse(single);
+        assertThat(raw.get(keys.location(only))).isEqualTo(A);
+
+        // a turns stale: both locations name it, both are recomputed; the single phone stays on a
+        clock.advance(Duration.ofMillis(10));
+        sink.write(reference.apply(obs.node(A, NodeStatus.DOWN, t.plusSeconds(3))));
+        assertThat(location()).isEqualTo(B);
+        assertThat(raw.get(keys.location(only))).isEqualTo(A);
+        assertThat(sink.counters()).containsEntry("relocations", 2L);
+
+        // a turns fresh: only the location that does not name it can move
+        clock.advance(Duration.ofMillis(10));
+        sink.write(reference.apply(obs.node(A, NodeStatus.UP, t.plusSeconds(4))));
+        assertThat(location()).isEqualTo(A);
+        assertThat(raw.get(keys.location(only))).isEqualTo(A);
+        assertThat(sink.counters()).containsEntry("relocations", 3L);
+    }
+
+    @Test
     void aNodeWhoseHeartbeatKeyExpiredLosesTheLocationAtTheNextCheck() throws Exception {
         Instant t = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         MutableClock clock = new MutableClock(t);
