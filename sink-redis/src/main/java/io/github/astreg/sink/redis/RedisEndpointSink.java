@@ -425,31 +425,46 @@ public final class RedisEndpointSink implements EndpointSink {
             p.sync();
         }
         int ones = 0;
-        List<Group> retry = new ArrayList<>();
+        for (Object r : replies(groups, results)) {
+            ones += ones(r);
+        }
+        return ones;
+    }
+
+    /**
+     * The replies of script calls sent by EVALSHA, in order. Calls the server answered NOSCRIPT (a
+     * restart, SCRIPT FLUSH or failover made it forget the script) are sent again by EVAL, which
+     * also caches it; any other error is thrown.
+     */
+    private List<Object> replies(List<Group> groups, List<Response<Object>> results) {
+        List<Object> out = new ArrayList<>(groups.size());
+        List<Integer> retry = new ArrayList<>();
         for (int i = 0; i < groups.size(); i++) {
             try {
-                ones += ones(results.get(i).get());
+                out.add(results.get(i).get());
             } catch (JedisDataException e) {
                 if (!isNoScript(e)) {
                     throw e;
                 }
-                retry.add(groups.get(i));
+                out.add(null);
+                retry.add(i);
             }
         }
         if (!retry.isEmpty()) {
             noScript.incrementAndGet();
             List<Response<Object>> again = new ArrayList<>(retry.size());
             try (AbstractPipeline p = client.pipelined()) {
-                for (Group g : retry) {
+                for (int i : retry) {
+                    Group g = groups.get(i);
                     again.add(p.eval(ApplyScript.source(), g.keys(), g.args()));
                 }
                 p.sync();
             }
-            for (Response<Object> r : again) {
-                ones += ones(r.get());
+            for (int k = 0; k < retry.size(); k++) {
+                out.set(retry.get(k), again.get(k).get());
             }
         }
-        return ones;
+        return out;
     }
 
     private static int ones(Object result) {
@@ -531,33 +546,15 @@ public final class RedisEndpointSink implements EndpointSink {
         if (indexed.size() > INDEX_CACHE_LIMIT) {
             indexed.clear();
         }
-        List<Group> retry = new ArrayList<>();
-        for (int i = 0; i < groups.size(); i++) {
-            try {
-                count(results.get(i).get());
-            } catch (JedisDataException e) {
-                if (isNoScript(e)) {
-                    retry.add(groups.get(i));
-                } else {
-                    indexed.clear();
-                    throw e;
-                }
-            }
+        List<Object> replies;
+        try {
+            replies = replies(groups, results);
+        } catch (JedisException e) {
+            // the index cache must not claim what may not have landed
+            indexed.clear();
+            throw e;
         }
-        if (!retry.isEmpty()) {
-            // the server forgot the script (restart, SCRIPT FLUSH, failover): EVAL sends and caches it
-            noScript.incrementAndGet();
-            List<Response<Object>> again = new ArrayList<>(retry.size());
-            try (AbstractPipeline p = client.pipelined()) {
-                for (Group g : retry) {
-                    again.add(p.eval(ApplyScript.source(), g.keys(), g.args()));
-                }
-                p.sync();
-            }
-            for (Response<Object> r : again) {
-                count(r.get());
-            }
-        }
+        replies.forEach(this::count);
         return checkMarker && marker.get() == null;
     }
 
