@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.astreg.core.AstregException;
+import io.github.astreg.core.model.DeviceState;
 import io.github.astreg.core.model.EndpointId;
+import io.github.astreg.core.model.EndpointStateEvent;
 import io.github.astreg.core.model.Location;
 import io.github.astreg.core.model.NodeId;
 import io.github.astreg.core.model.NodeStatus;
@@ -13,8 +15,10 @@ import io.github.astreg.testkit.contract.Observations;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,6 +32,43 @@ class ScriptAndAuthIT {
     @BeforeAll
     static void needRedisServer() {
         RedisServerProcess.assumeAvailable();
+    }
+
+    @Test
+    void relocationsAfterANodeTurnedStaleFallBackToEvalToo() throws Exception {
+        try (RedisServerProcess server = RedisServerProcess.start();
+                RedisClient raw = RedisClient.create("127.0.0.1", server.port())) {
+            RedisSinkConfig config = RedisTestSupport.config(server.port(), "astreg:")
+                    .heartbeatTtl(Duration.ofMinutes(5))
+                    .build();
+            InMemoryEndpointRegistry upstream = InMemoryEndpointRegistry.create();
+            Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+            MutableClock clock = new MutableClock(now);
+            EndpointId phone = EndpointId.parse("PJSIP/1001");
+            try (RedisEndpointSink sink =
+                    RedisEndpointSink.builder(config).clock(clock).build()) {
+                sink.start();
+                List<EndpointStateEvent> batch = new ArrayList<>();
+                batch.addAll(upstream.apply(obs.node("pbx1", NodeStatus.UP, now)));
+                batch.addAll(upstream.apply(obs.node("pbx2", NodeStatus.UP, now)));
+                batch.addAll(upstream.apply(obs.registered("pbx2", "PJSIP/1001", "sip:1001@10.0.0.2:5060", now)));
+                batch.addAll(upstream.apply(
+                        obs.registered("pbx1", "PJSIP/1001", "sip:1001@10.0.0.1:5060", now.plusSeconds(1))));
+                sink.write(batch);
+                RedisKeys keys = sink.keys();
+                assertThat(raw.get(keys.location(phone))).isEqualTo("pbx1");
+
+                // pbx1's heartbeat key is gone and the server forgot the script: the sink's next check,
+                // before its next batch, recomputes the location by EVALSHA, then by EVAL
+                raw.del(keys.node(NodeId.of("pbx1")));
+                raw.scriptFlush();
+                clock.advance(Duration.ofSeconds(2));
+                sink.write(upstream.apply(obs.device("pbx2", "PJSIP/1001", DeviceState.NOT_INUSE, now.plusSeconds(2))));
+
+                assertThat(raw.get(keys.location(phone))).isEqualTo("pbx2");
+                assertThat(sink.counters()).containsEntry("relocations", 1L).containsEntry("noscript", 1L);
+            }
+        }
     }
 
     @Test
