@@ -42,6 +42,8 @@ final class ContactEntry {
     private final Version[] registrations = new Version[REGISTRATION_CANDIDATES];
 
     private int registrationCount;
+    /** {@code registrations[0]}'s instant, kept wrapped: every change handed to sinks carries it. */
+    private Optional<Instant> registeredAt = Optional.empty();
     /** The newest version of anything applied, used to order the changes handed to sinks. */
     Version emitted = Version.ZERO;
     /** Snapshot generation of the node in which this contact was last seen (R6). */
@@ -70,7 +72,9 @@ final class ContactEntry {
             }
             return changed;
         }
-        if (v.isNewerThan(statusVersion)) {
+        // statusVersion is the newest version applied; every registration candidate is one of those
+        boolean newest = v.isNewerThan(statusVersion);
+        if (newest) {
             changed |= status != c.status();
             status = c.status();
             statusVersion = v;
@@ -101,15 +105,18 @@ final class ContactEntry {
         if (c.rtt().isPresent()) {
             changed |= rtt.add(v, c.rtt().get());
         }
-        changed |= addRegistration(v);
+        changed |= addRegistration(v, newest);
         return changed;
     }
 
-    /** Keeps {@code v} if it is among the oldest candidates; returns whether the first one changed. */
-    private boolean addRegistration(Version v) {
+    /**
+     * Keeps {@code v} if it is among the oldest candidates; returns whether the first one changed.
+     * {@code newest}: {@code v} is newer than everything applied before, so than every candidate.
+     */
+    private boolean addRegistration(Version v, boolean newest) {
         int n = registrationCount;
         // only the oldest candidates matter: skip the common case of a refresh newer than all of them
-        if (n == REGISTRATION_CANDIDATES && !v.isOlderThan(registrations[n - 1])) {
+        if (n == REGISTRATION_CANDIDATES && (newest || !v.isOlderThan(registrations[n - 1]))) {
             return false;
         }
         int pos = n;
@@ -123,7 +130,11 @@ final class ContactEntry {
         System.arraycopy(registrations, pos, registrations, pos + 1, kept - pos);
         registrations[pos] = v;
         registrationCount = kept + 1;
-        return pos == 0;
+        if (pos == 0) {
+            registeredAt = Optional.of(v.observedAt());
+            return true;
+        }
+        return false;
     }
 
     /** A removal at {@code v}: registrations that began at or before it are over. */
@@ -136,6 +147,7 @@ final class ContactEntry {
             System.arraycopy(registrations, n, registrations, 0, registrationCount - n);
             Arrays.fill(registrations, registrationCount - n, registrationCount, null);
             registrationCount -= n;
+            registeredAt = registrationCount == 0 ? Optional.empty() : Optional.of(registrations[0].observedAt());
         }
     }
 
@@ -173,7 +185,7 @@ final class ContactEntry {
 
     /** When the current registration began: the oldest observation since the last removal. */
     Optional<Instant> registeredAt() {
-        return registrationCount == 0 ? Optional.empty() : Optional.of(registrations[0].observedAt());
+        return registeredAt;
     }
 
     /** Live at this instant, ignoring the node (R2, R4). */
@@ -196,7 +208,7 @@ final class ContactEntry {
     }
 
     Instant registeredAtOrEpoch() {
-        return registrationCount == 0 ? Instant.EPOCH : registrations[0].observedAt();
+        return registeredAt.orElse(Instant.EPOCH);
     }
 
     Optional<java.time.Duration> lastRtt() {

@@ -254,7 +254,7 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
     private void sweep(
             EndpointEntry ep, long nowNanos, Version nowVersion, Instant purgeBefore, List<EndpointStateEvent> out) {
         for (PresenceEntry p : ep.presence()) {
-            Iterator<ContactEntry> cs = p.contacts.values().iterator();
+            Iterator<ContactEntry> cs = p.contacts.iterator();
             while (cs.hasNext()) {
                 ContactEntry c = cs.next();
                 if (!c.isRemoved() && c.liveUntilNanos() <= nowNanos) {
@@ -265,14 +265,14 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
                             v);
                     ep.answer = null;
                     out.add(emitContact(p.node, ep.id, c, v, Origin.REGISTRY));
-                } else if (c.isRemoved() && c.removedAt.observedAt().isBefore(purgeBefore)) {
+                } else if (c.isRemoved() && c.removedAt.isObservedBefore(purgeBefore)) {
                     cs.remove();
                 }
             }
             if (p.contacts.isEmpty()
                     && p.visibleState() == null
                     && p.visibleDevice() == null
-                    && p.lastUpdate.observedAt().isBefore(purgeBefore)) {
+                    && p.lastUpdate.isObservedBefore(purgeBefore)) {
                 ep.remove(p);
                 p.nodeEntry.endpoints.remove(ep.id);
             }
@@ -287,7 +287,7 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
         ContactEntry entry = p.contacts.get(c.uri());
         if (entry == null) {
             entry = new ContactEntry(c.uri(), config.rttWindow());
-            p.contacts.put(c.uri(), entry);
+            p.contacts.add(entry);
         }
         NodeEntry n = p.nodeEntry;
         if (n.snapshotOpen) {
@@ -298,14 +298,21 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
         p.lastUpdate = Version.max(p.lastUpdate, v);
         if (entry.apply(c, v)) {
             p.owner.answer = null;
-            out.add(emitContact(e.node(), c.endpoint(), entry, v, e.origin()));
+            out.add(emitContact(e.node(), c.endpoint(), entry, v, e.observedAt(), e.origin()));
         }
     }
 
     private EndpointStateEvent emitContact(NodeId node, EndpointId endpoint, ContactEntry c, Version v, Origin origin) {
+        return emitContact(node, endpoint, c, v, v.observedAt(), origin);
+    }
+
+    /** {@code at} is {@code v}'s instant, passed in so the common case does not build it again. */
+    private EndpointStateEvent emitContact(
+            NodeId node, EndpointId endpoint, ContactEntry c, Version v, Instant at, Origin origin) {
         Version ev = v.isNewerThan(c.emitted) ? v : c.emitted.next();
         c.emitted = ev;
-        return new EndpointStateEvent(node, ev.observedAt(), ev.sequence(), origin, c.toChange(endpoint));
+        return new EndpointStateEvent(
+                node, ev == v ? at : ev.observedAt(), ev.sequence(), origin, c.toChange(endpoint));
     }
 
     private void applyEndpoint(EndpointStateEvent e, EndpointChange c, List<EndpointStateEvent> out) {
@@ -335,12 +342,18 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
         }
         p.lastUpdate = Version.max(p.lastUpdate, v);
         if (changed) {
-            out.add(emitEndpoint(e.node(), c.endpoint(), p, v, e.origin()));
+            out.add(emitEndpoint(e.node(), c.endpoint(), p, v, e.observedAt(), e.origin()));
         }
     }
 
     private EndpointStateEvent emitEndpoint(
             NodeId node, EndpointId endpoint, PresenceEntry p, Version v, Origin origin) {
+        return emitEndpoint(node, endpoint, p, v, v.observedAt(), origin);
+    }
+
+    /** {@code at} is {@code v}'s instant, passed in so the common case does not build it again. */
+    private EndpointStateEvent emitEndpoint(
+            NodeId node, EndpointId endpoint, PresenceEntry p, Version v, Instant at, Origin origin) {
         Version ev = v.isNewerThan(p.endpointEmitted) ? v : p.endpointEmitted.next();
         p.endpointEmitted = ev;
         EndpointState state = p.visibleState();
@@ -354,7 +367,7 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
                     state == null ? EndpointState.UNKNOWN : state,
                     ch == null ? OptionalInt.empty() : OptionalInt.of(ch));
         }
-        return new EndpointStateEvent(node, ev.observedAt(), ev.sequence(), origin, change);
+        return new EndpointStateEvent(node, ev == v ? at : ev.observedAt(), ev.sequence(), origin, change);
     }
 
     private void applyDevice(EndpointStateEvent e, DeviceChange c, List<EndpointStateEvent> out) {
@@ -372,7 +385,8 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
             if (changed) {
                 Version ev = v.isNewerThan(p.deviceEmitted) ? v : p.deviceEmitted.next();
                 p.deviceEmitted = ev;
-                out.add(new EndpointStateEvent(e.node(), ev.observedAt(), ev.sequence(), e.origin(), c));
+                out.add(new EndpointStateEvent(
+                        e.node(), ev == v ? e.observedAt() : ev.observedAt(), ev.sequence(), e.origin(), c));
             }
         }
     }
@@ -442,7 +456,7 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
         for (EndpointId ep : List.copyOf(n.endpoints)) {
             PresenceEntry p = endpoints.get(ep).get(id);
             boolean anySeen = false;
-            for (ContactEntry c : p.contacts.values()) {
+            for (ContactEntry c : p.contacts) {
                 if (c.seenInSnapshot == gen) {
                     anySeen = true;
                 } else if (!c.isRemoved()) {
@@ -469,7 +483,7 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
     private void removeAllOf(NodeId id, NodeEntry n, Version v, Origin origin, List<EndpointStateEvent> out) {
         for (EndpointId ep : List.copyOf(n.endpoints)) {
             PresenceEntry p = endpoints.get(ep).get(id);
-            for (ContactEntry c : p.contacts.values()) {
+            for (ContactEntry c : p.contacts) {
                 if (!c.isRemoved()) {
                     Version rv = Version.max(v, c.newest().next());
                     c.apply(
@@ -543,7 +557,7 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
                 if (!stale && n.status == NodeStatus.UP && !n.statusVersion.equals(Version.ZERO)) {
                     until = Math.min(until, staleAt(n));
                 }
-                for (ContactEntry c : p.contacts.values()) {
+                for (ContactEntry c : p.contacts) {
                     if (!c.isLiveAt(nowNanos)) {
                         continue;
                     }
@@ -595,7 +609,7 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
             }
             for (PresenceEntry p : entry.presence()) {
                 boolean stale = isStale(p.nodeEntry, nowNanos);
-                for (ContactEntry c : p.contacts.values()) {
+                for (ContactEntry c : p.contacts) {
                     if (c.isLiveAt(nowNanos)) {
                         candidates.add(new Candidate(p.node, c, stale));
                     }
@@ -635,7 +649,7 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
                 }
                 boolean stale = isStale(p.nodeEntry, now);
                 List<ContactRecord> contacts = new ArrayList<>();
-                for (ContactEntry c : p.contacts.values()) {
+                for (ContactEntry c : p.contacts) {
                     if (!c.isRemoved()) {
                         contacts.add(new ContactRecord(
                                 p.node,

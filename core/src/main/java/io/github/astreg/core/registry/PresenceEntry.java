@@ -4,7 +4,6 @@ import io.github.astreg.core.model.DeviceState;
 import io.github.astreg.core.model.EndpointState;
 import io.github.astreg.core.model.NodeId;
 import io.github.astreg.core.model.Version;
-import java.util.TreeMap;
 
 /** Mutable state of one endpoint on one node (R1). Guarded by the registry's lock. */
 final class PresenceEntry {
@@ -27,7 +26,7 @@ final class PresenceEntry {
     Version lastUpdate = Version.ZERO;
     int endpointSeenInSnapshot;
     int deviceSeenInSnapshot;
-    final TreeMap<String, ContactEntry> contacts = new TreeMap<>();
+    final ContactList contacts = new ContactList();
 
     PresenceEntry(EndpointEntry owner, NodeId node, NodeEntry nodeEntry) {
         this.owner = owner;
@@ -48,8 +47,6 @@ final class PresenceEntry {
     }
 
     boolean isEmpty() {
-        return visibleState() == null
-                && visibleDevice() == null
-                && contacts.values().stream().allMatch(ContactEntry::isRemoved);
+        return visibleState() == null && visibleDevice() == null && contacts.allRemoved();
     }
 }

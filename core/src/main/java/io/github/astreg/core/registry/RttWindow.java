@@ -72,8 +72,8 @@ final class RttWindow {
             copy(i - 1, i);
         }
         int at = slot(pos);
-        versions[at * STRIDE + SECONDS] = v.observedAt().getEpochSecond();
-        versions[at * STRIDE + NANOS] = v.observedAt().getNano();
+        versions[at * STRIDE + SECONDS] = v.observedEpochSecond();
+        versions[at * STRIDE + NANOS] = v.observedNano();
         versions[at * STRIDE + SEQUENCE] = v.sequence();
         rtts[at] = rtt.toNanos();
         size++;
@@ -176,9 +176,9 @@ final class RttWindow {
 
     private int compare(int i, Version v) {
         int at = slot(i) * STRIDE;
-        int c = Long.compare(versions[at + SECONDS], v.observedAt().getEpochSecond());
+        int c = Long.compare(versions[at + SECONDS], v.observedEpochSecond());
         if (c == 0) {
-            c = Long.compare(versions[at + NANOS], v.observedAt().getNano());
+            c = Long.compare(versions[at + NANOS], v.observedNano());
         }
         return c != 0 ? c : Long.compare(versions[at + SEQUENCE], v.sequence());
     }
