@@ -20,6 +20,8 @@ import org.openjdk.jmh.runner.options.CommandLineOptions;
  * java -jar benchmarks.jar [jmh options] [regexp]   JMH, then the ratio table of every comparison
  *                                                   whose subject and baseline both ran
  * java -jar benchmarks.jar load [options]           the end-to-end load harness (--help)
+ * java -jar benchmarks.jar ab A.jar B.jar OPERATION   two builds on one core benchmark in one JVM,
+ *                                                   alternating slices (see Interleaved)
  * </pre>
  */
 public final class BenchMain {
@@ -28,6 +30,10 @@ public final class BenchMain {
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("load")) {
             System.exit(io.github.astreg.benchmarks.load.LoadHarness.run(Arrays.copyOfRange(args, 1, args.length)));
+            return;
+        }
+        if (args.length > 0 && args[0].equals("ab")) {
+            System.exit(io.github.astreg.benchmarks.ab.Interleaved.run(Arrays.copyOfRange(args, 1, args.length)));
             return;
         }
         if (args.length > 0 && args[0].equals("jmh")) {
