@@ -33,6 +33,9 @@ final class ContactEntry {
     private Version userAgentVersion = Version.ZERO;
     private Optional<Instant> expiresAt = Optional.empty();
     private Version expiresVersion = Version.ZERO;
+    /** {@link #liveUntilNanos()}, kept up to date whenever the expiry or the removal changes. */
+    private long liveUntil = Long.MAX_VALUE;
+
     private final RttWindow rtt;
     /**
      * The oldest versions of non-removal observations newer than {@link #removedAt}, ascending, at most
@@ -61,6 +64,7 @@ final class ContactEntry {
             if (v.isNewerThan(removedAt)) {
                 boolean wasVisible = status != ContactStatus.REMOVED || hasFields();
                 removedAt = v;
+                updateLiveUntil();
                 dropRegistrationsUpTo(v);
                 rtt.dropUpTo(v);
                 changed = wasVisible;
@@ -101,6 +105,7 @@ final class ContactEntry {
             changed |= !c.expiresAt().equals(expiresAt());
             expiresAt = c.expiresAt();
             expiresVersion = v;
+            updateLiveUntil();
         }
         if (c.rtt().isPresent()) {
             changed |= rtt.add(v, c.rtt().get());
@@ -190,21 +195,26 @@ final class ContactEntry {
 
     /** Live at this instant, ignoring the node (R2, R4). */
     boolean isLiveAt(long nowNanos) {
-        if (!status.isLive()) {
-            return false;
-        }
-        if (expiresAt.isEmpty() || !expiresVersion.isNewerThan(removedAt)) {
-            return true;
-        }
-        return EpochNanos.of(expiresAt.get()) > nowNanos;
+        return status.isLive() && liveUntil > nowNanos;
     }
 
     /** When this contact stops being live by expiry alone (R4), or {@code Long.MAX_VALUE} if never. */
     long liveUntilNanos() {
-        if (expiresAt.isEmpty() || !expiresVersion.isNewerThan(removedAt)) {
-            return Long.MAX_VALUE;
-        }
-        return EpochNanos.of(expiresAt.get());
+        return liveUntil;
+    }
+
+    private void updateLiveUntil() {
+        liveUntil = expiresAt.isPresent() && expiresVersion.isNewerThan(removedAt)
+                ? EpochNanos.of(expiresAt.get())
+                : Long.MAX_VALUE;
+    }
+
+    /**
+     * The earliest instant at which the registry's sweep has work on this contact: its expiry while
+     * it is registered (R4), the end of its tombstone's retention once removed.
+     */
+    long sweepDueNanos(long retentionNanos) {
+        return isRemoved() ? EpochNanos.plus(EpochNanos.of(removedAt), retentionNanos) : liveUntil;
     }
 
     Instant registeredAtOrEpoch() {

@@ -20,6 +20,13 @@ final class EndpointEntry {
     final EndpointId id;
     /** Per node, ascending by node id; a cluster has a handful of nodes, so a linear scan wins. */
     private PresenceEntry[] presence = NONE;
+    /**
+     * The earliest instant at which the registry's sweep may have work on this endpoint (an expiry, a
+     * tombstone or an empty presence to purge). Never later than the truth: writes only lower it, and
+     * sweeping the endpoint sets it exactly. Guarded by the registry's lock.
+     */
+    long sweepDueNanos = Long.MAX_VALUE;
+
     /** The answer of {@code locate} and how long it holds; null when a write may have changed it. */
     volatile LocateAnswer answer;
 
@@ -62,6 +69,13 @@ final class EndpointEntry {
         System.arraycopy(presence, 0, shrunk, 0, pos);
         System.arraycopy(presence, pos + 1, shrunk, pos, presence.length - pos - 1);
         presence = shrunk;
+    }
+
+    /** Lowers {@link #sweepDueNanos} to {@code nanos} if that is earlier. */
+    void sweepNoLaterThan(long nanos) {
+        if (nanos < sweepDueNanos) {
+            sweepDueNanos = nanos;
+        }
     }
 
     boolean isEmpty() {

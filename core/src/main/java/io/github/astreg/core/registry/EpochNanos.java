@@ -1,5 +1,7 @@
 package io.github.astreg.core.registry;
 
+import io.github.astreg.core.model.Version;
+import java.time.Duration;
 import java.time.Instant;
 
 /**
@@ -14,14 +16,31 @@ final class EpochNanos {
     private EpochNanos() {}
 
     static long of(Instant t) {
-        long s = t.getEpochSecond();
+        return of(t.getEpochSecond(), t.getNano());
+    }
+
+    /** A version's instant, without building it. */
+    static long of(Version v) {
+        return of(v.observedEpochSecond(), v.observedNano());
+    }
+
+    private static long of(long s, int nano) {
         if (s >= MAX_SECONDS) {
             return Long.MAX_VALUE;
         }
         if (s <= MIN_SECONDS) {
             return Long.MIN_VALUE;
         }
-        return s * 1_000_000_000L + t.getNano();
+        return s * 1_000_000_000L + nano;
+    }
+
+    /** A duration in nanoseconds, saturating at {@link Long#MAX_VALUE} (a retention of centuries). */
+    static long of(Duration d) {
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException tooLong) {
+            return Long.MAX_VALUE;
+        }
     }
 
     /** {@code a + b}, saturating at {@link Long#MAX_VALUE}. */

@@ -57,6 +57,9 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
     private static final int SWEEP_CHUNK = 1024;
 
     private final RegistryConfig config;
+    /** {@code config.tombstoneRetention()} in nanoseconds, saturated. */
+    private final long retentionNanos;
+
     private final Clock clock;
     private final Object lock = new Object();
     /** Written under {@link #lock}; read without it by the {@link #locate} fast path. */
@@ -71,8 +74,15 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
 
     private final CopyOnWriteArrayList<RegistryListener> listeners = new CopyOnWriteArrayList<>();
 
+    /**
+     * No endpoint has sweep work before this instant: the minimum of every endpoint's {@link
+     * EndpointEntry#sweepDueNanos}, or earlier. Guarded by {@link #lock}.
+     */
+    private long sweepDueNanos = Long.MIN_VALUE;
+
     private InMemoryEndpointRegistry(Builder b) {
         this.config = b.config;
+        this.retentionNanos = EpochNanos.of(b.config.tombstoneRetention());
         this.clock = b.clock;
     }
 
@@ -218,11 +228,25 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
      * removals older than {@code tombstoneRetention} are forgotten (R3). Returns the removals to write.
      */
     public List<EndpointStateEvent> sweep() {
+        return sweep(false);
+    }
+
+    /**
+     * {@link #sweep()} visiting every endpoint, even those whose {@link EndpointEntry#sweepDueNanos}
+     * says there is nothing to do yet: what the sweep did before it kept those instants. Tests check
+     * that both give the same changes.
+     */
+    List<EndpointStateEvent> sweepEveryEndpoint() {
+        return sweep(true);
+    }
+
+    private List<EndpointStateEvent> sweep(boolean everyEndpoint) {
         List<EndpointStateEvent> out = new ArrayList<>();
         Instant now = clock.instant();
         long nowNanos = EpochNanos.of(now);
         Version nowVersion = new Version(now, 0);
         Instant purgeBefore = now.minus(config.tombstoneRetention());
+        boolean due;
         synchronized (lock) {
             for (Map.Entry<NodeId, NodeEntry> ne : nodes.entrySet()) {
                 NodeEntry n = ne.getValue();
@@ -235,19 +259,79 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
                     removeAllOf(ne.getKey(), n, nowVersion, Origin.REGISTRY, out);
                 }
             }
+            // nothing expiring and no tombstone due yet: a pass over 100 000 endpoints would only read
+            // them all (the common case during a cold start, with every expiry minutes away)
+            due = everyEndpoint || sweepDueNanos <= nowNanos;
+            if (due) {
+                // writes during the pass lower it again; the pass adds what it sees
+                sweepDueNanos = Long.MAX_VALUE;
+            }
+        }
+        if (!due) {
+            notifyListeners(out);
+            return out;
         }
         // In chunks: a pass over 100 000 endpoints takes ~15 ms, and holding the lock that long once a
         // second would stall every source's apply. Each endpoint is still swept atomically.
+        long passDue = Long.MAX_VALUE;
         Iterator<EndpointEntry> eps = endpoints.values().iterator();
         while (eps.hasNext()) {
             synchronized (lock) {
                 for (int i = 0; i < SWEEP_CHUNK && eps.hasNext(); i++) {
-                    sweep(eps.next(), nowNanos, nowVersion, purgeBefore, out);
+                    EndpointEntry ep = eps.next();
+                    // only endpoints with work: reading one field beats following every contact
+                    if (everyEndpoint || ep.sweepDueNanos <= nowNanos) {
+                        sweep(ep, nowNanos, nowVersion, purgeBefore, out);
+                        refreshSweepDue(ep);
+                    }
+                    passDue = Math.min(passDue, ep.sweepDueNanos);
                 }
             }
         }
+        synchronized (lock) {
+            sweepDueNanos = Math.min(sweepDueNanos, passDue);
+        }
         notifyListeners(out);
         return out;
+    }
+
+    /**
+     * Per endpoint held in memory, the nodes it has an entry on, including entries with nothing
+     * visible left that the sweep has not purged yet. For tests of the purge, which no reader sees.
+     */
+    Map<EndpointId, List<NodeId>> heldInMemory() {
+        synchronized (lock) {
+            Map<EndpointId, List<NodeId>> held = new java.util.TreeMap<>();
+            for (EndpointEntry ep : endpoints.values()) {
+                List<NodeId> nodesOf = new ArrayList<>();
+                for (PresenceEntry p : ep.presence()) {
+                    nodesOf.add(p.node);
+                }
+                held.put(ep.id, nodesOf);
+            }
+            return held;
+        }
+    }
+
+    /** Sets the endpoint's sweep instant exactly, from what it holds now; the caller holds the lock. */
+    private void refreshSweepDue(EndpointEntry ep) {
+        long due = Long.MAX_VALUE;
+        for (PresenceEntry p : ep.presence()) {
+            for (ContactEntry c : p.contacts) {
+                due = Math.min(due, c.sweepDueNanos(retentionNanos));
+            }
+            due = Math.min(due, p.sweepDueNanos(retentionNanos));
+        }
+        ep.sweepDueNanos = due;
+        sweepDueNanos = Math.min(sweepDueNanos, due);
+    }
+
+    /** After a write to the endpoint: the sweep must not come later than {@code nanos}; holds the lock. */
+    private void sweepNoLaterThan(EndpointEntry ep, long nanos) {
+        ep.sweepNoLaterThan(nanos);
+        if (nanos < sweepDueNanos) {
+            sweepDueNanos = nanos;
+        }
     }
 
     /** R4 expiry and tombstone purge for one endpoint; the caller holds the lock. */
@@ -296,7 +380,10 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
         Version v = e.version();
         // the newest observation of any kind, changed or not, so the value does not depend on arrival order
         p.lastUpdate = Version.max(p.lastUpdate, v);
-        if (entry.apply(c, v)) {
+        boolean changed = entry.apply(c, v);
+        // even unchanged: a removal of a contact never seen leaves a tombstone to purge
+        sweepNoLaterThan(p.owner, entry.sweepDueNanos(retentionNanos));
+        if (changed) {
             p.owner.answer = null;
             out.add(emitContact(e.node(), c.endpoint(), entry, v, e.observedAt(), e.origin()));
         }
@@ -341,6 +428,8 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
             }
         }
         p.lastUpdate = Version.max(p.lastUpdate, v);
+        // even unchanged: an endpoint removal on a new presence leaves nothing but a presence to purge
+        sweepNoLaterThan(p.owner, p.sweepDueNanos(retentionNanos));
         if (changed) {
             out.add(emitEndpoint(e.node(), c.endpoint(), p, v, e.observedAt(), e.origin()));
         }
@@ -378,6 +467,8 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
         }
         Version v = e.version();
         p.lastUpdate = Version.max(p.lastUpdate, v);
+        // a device state older than the endpoint's removal may have created an empty presence
+        sweepNoLaterThan(p.owner, p.sweepDueNanos(retentionNanos));
         if (v.isNewerThan(p.deviceVersion) && v.isNewerThan(p.removedAt)) {
             boolean changed = p.visibleDevice() != c.state();
             p.device = c.state();
@@ -476,6 +567,7 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
                 p.removedAt = rv;
                 out.add(emitEndpoint(id, ep, p, rv, Origin.REGISTRY));
             }
+            refreshSweepDue(p.owner);
         }
     }
 
@@ -500,6 +592,7 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
                 p.removedAt = rv;
                 out.add(emitEndpoint(id, ep, p, rv, origin));
             }
+            refreshSweepDue(p.owner);
         }
     }
 

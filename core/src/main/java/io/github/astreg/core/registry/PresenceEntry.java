@@ -46,6 +46,18 @@ final class PresenceEntry {
         return device != null && deviceVersion.isNewerThan(removedAt) ? device : null;
     }
 
+    /**
+     * When the sweep may purge this presence: once nothing is left of it (no contact, no visible state
+     * or device state) and its last observation is older than the retention; {@code Long.MAX_VALUE}
+     * while something is left (only a write or a sweep can change that, and both recompute this).
+     */
+    long sweepDueNanos(long retentionNanos) {
+        if (visibleState() != null || visibleDevice() != null || !contacts.isEmpty()) {
+            return Long.MAX_VALUE;
+        }
+        return EpochNanos.plus(EpochNanos.of(lastUpdate), retentionNanos);
+    }
+
     boolean isEmpty() {
         return visibleState() == null && visibleDevice() == null && contacts.allRemoved();
     }
