@@ -139,6 +139,21 @@ public abstract class SqlDialect {
         return value.truncatedTo(ChronoUnit.MICROS);
     }
 
+    /**
+     * {@code LocalDateTime.ofInstant(micros(value), UTC)}. Written out because {@code ofInstant} asks
+     * the offset for its rules, and on JDK 17 {@code ZoneOffset.getRules()} builds a new {@code
+     * ZoneRules} on every call: with {@code OffsetDateTime.ofInstant} that was 8 % of the JDBC sink
+     * thread's samples in a 100 000-endpoint cold start.
+     */
+    static LocalDateTime utcMicros(Instant value) {
+        return LocalDateTime.ofEpochSecond(value.getEpochSecond(), value.getNano() / 1000 * 1000, ZoneOffset.UTC);
+    }
+
+    /** {@code OffsetDateTime.ofInstant(micros(value), UTC)}, without the rules (see {@link #utcMicros}). */
+    static OffsetDateTime utcOffsetMicros(Instant value) {
+        return OffsetDateTime.of(utcMicros(value), ZoneOffset.UTC);
+    }
+
     /** {@code (nt, ns) > (ot, os)} written so that every database evaluates it without row values. */
     static String newer(String newTime, String newSeq, String oldTime, String oldSeq) {
         return "(" + newTime + " > " + oldTime + " OR (" + newTime + " = " + oldTime + " AND " + newSeq + " > " + oldSeq
@@ -189,7 +204,7 @@ public abstract class SqlDialect {
             if (value == null) {
                 ps.setNull(index, Types.TIMESTAMP_WITH_TIMEZONE);
             } else {
-                ps.setObject(index, OffsetDateTime.ofInstant(micros(value), ZoneOffset.UTC));
+                ps.setObject(index, utcOffsetMicros(value));
             }
         }
 
@@ -259,7 +274,7 @@ public abstract class SqlDialect {
             if (value == null) {
                 ps.setNull(index, Types.TIMESTAMP);
             } else {
-                ps.setObject(index, LocalDateTime.ofInstant(micros(value), ZoneOffset.UTC));
+                ps.setObject(index, utcMicros(value));
             }
         }
 
@@ -372,7 +387,7 @@ public abstract class SqlDialect {
             if (value == null) {
                 ps.setNull(index, Types.TIMESTAMP_WITH_TIMEZONE);
             } else {
-                ps.setObject(index, OffsetDateTime.ofInstant(micros(value), ZoneOffset.UTC));
+                ps.setObject(index, utcOffsetMicros(value));
             }
         }
 
