@@ -411,7 +411,7 @@ public final class EventJson {
     private static Instant instant(JsonNode o, String field) {
         String t = text(o, field);
         try {
-            return Instant.parse(t);
+            return IsoInstant.parse(t);
         } catch (DateTimeParseException e) {
             throw new EventJsonException(field + ": not an ISO-8601 instant: '" + t + "'");
         }
