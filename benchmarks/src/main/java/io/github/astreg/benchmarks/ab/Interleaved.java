@@ -27,9 +27,9 @@ import java.util.Locale;
  *      [--warmup-s 10] [--endpoints 10000]
  * </pre>
  *
- * A and B are each a {@code benchmarks.jar} or a class path ({@code java -cp} syntax). A build
- * that predates this class borrows {@link Slices} from the other jar; its benchmark classes
- * and everything they use still come from itself.
+ * A and B are each a {@code benchmarks.jar} or a class path ({@code java -cp} syntax). The driver
+ * loop ({@link Slices}) is always the running jar's, in each side's loader; the benchmark classes and
+ * everything they use come from the side's own build.
  */
 public final class Interleaved {
     private Interleaved() {}
@@ -56,8 +56,9 @@ public final class Interleaved {
             }
         }
         if (positional.size() != 3 || slices < 2 || sliceMs < 1 || warmupS < 0 || endpoints < 1) {
-            System.err.println("usage: ab A.jar B.jar OPERATION [--slices N>=2] [--slice-ms MS] [--warmup-s S]"
-                    + " [--endpoints N]\n  OPERATION: mix, contactRefresh, deviceState, locate, locateCoarse");
+            System.err.println(
+                    "usage: ab A.jar B.jar OPERATION [--slices N>=2] [--slice-ms MS] [--warmup-s S]"
+                            + " [--endpoints N]\n  OPERATION: mix, contactRefresh, deviceState, locate, locateCoarse, decodeContact, decodeDevice");
             return 2;
         }
         List<URL> a;
@@ -70,7 +71,6 @@ public final class Interleaved {
             return 2;
         }
         String op = positional.get(2);
-        URL self = Interleaved.class.getProtectionDomain().getCodeSource().getLocation();
         // two copies of each build, set up in the order A B B A: the side set up later gets the later
         // heap and code cache and ran ~5 % faster in A/A runs here; the mirror cancels that
         Side a1;
@@ -78,10 +78,10 @@ public final class Interleaved {
         Side b2;
         Side a2;
         try {
-            a1 = new Side("A1", a, self, op, endpoints);
-            b1 = new Side("B1", b, self, op, endpoints);
-            b2 = new Side("B2", b, self, op, endpoints);
-            a2 = new Side("A2", a, self, op, endpoints);
+            a1 = new Side("A1", a, op, endpoints);
+            b1 = new Side("B1", b, op, endpoints);
+            b2 = new Side("B2", b, op, endpoints);
+            a2 = new Side("A2", a, op, endpoints);
         } catch (java.lang.reflect.InvocationTargetException e) {
             System.err.println("cannot set up " + op + ": " + e.getCause().getMessage());
             return 2;
@@ -157,6 +157,44 @@ public final class Interleaved {
         return urls;
     }
 
+    /**
+     * A build's classes, with the platform loader as parent so that nothing of astreg is shared
+     * between sides, except {@link Slices}: that driver is always this jar's, defined anew in each
+     * side's loader, so it links against the side's own benchmark classes. Builds older than a
+     * benchmark operation can thus still be compared on it.
+     */
+    private static final class SideLoader extends URLClassLoader {
+        SideLoader(String name, List<URL> classPath) {
+            super(name, classPath.toArray(URL[]::new), ClassLoader.getPlatformClassLoader());
+        }
+
+        @Override
+        protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+            if (!name.equals(Slices.class.getName())) {
+                return super.loadClass(name, resolve);
+            }
+            synchronized (getClassLoadingLock(name)) {
+                Class<?> c = findLoadedClass(name);
+                if (c == null) {
+                    String resource = "/" + name.replace('.', '/') + ".class";
+                    try (var in = Interleaved.class.getResourceAsStream(resource)) {
+                        if (in == null) {
+                            throw new ClassNotFoundException(name);
+                        }
+                        byte[] bytes = in.readAllBytes();
+                        c = defineClass(name, bytes, 0, bytes.length);
+                    } catch (java.io.IOException e) {
+                        throw new ClassNotFoundException(name, e);
+                    }
+                }
+                if (resolve) {
+                    resolveClass(c);
+                }
+                return c;
+            }
+        }
+    }
+
     /** One build: its class loader and its {@link Slices}. */
     private static final class Side {
         private final URLClassLoader loader;
@@ -166,11 +204,8 @@ public final class Interleaved {
         /** Operations in the current round's slice. */
         long ops;
 
-        Side(String name, List<URL> classPath, URL fallback, String op, int endpoints) throws Exception {
-            List<URL> urls = new ArrayList<>(classPath);
-            urls.add(fallback);
-            // the platform loader as parent: nothing of astreg is shared between the two sides
-            loader = new URLClassLoader("ab-" + name, urls.toArray(URL[]::new), ClassLoader.getPlatformClassLoader());
+        Side(String name, List<URL> classPath, String op, int endpoints) throws Exception {
+            loader = new SideLoader("ab-" + name, classPath);
             Class<?> c = Class.forName(Slices.class.getName(), true, loader);
             Constructor<?> ctor = c.getConstructor(String.class, int.class);
             slices = ctor.newInstance(op, endpoints);

@@ -1,5 +1,6 @@
 package io.github.astreg.benchmarks.ab;
 
+import io.github.astreg.benchmarks.core.EventJsonBenchmark;
 import io.github.astreg.benchmarks.core.LocateBenchmark;
 import io.github.astreg.benchmarks.core.RegistryApplyBenchmark;
 import java.util.List;
@@ -15,12 +16,14 @@ public final class Slices {
     private final String operation;
     private final RegistryApplyBenchmark apply;
     private final LocateBenchmark locate;
+    private final EventJsonBenchmark json;
     /** Sum of the results' sizes, so the JIT cannot drop the work. */
     private long sink;
 
     /**
      * @param operation {@code mix}, {@code contactRefresh}, {@code deviceState} (RegistryApplyBenchmark)
-     *     or {@code locate}, {@code locateCoarse} (LocateBenchmark on the system clock or a CoarseClock)
+     *     or {@code locate}, {@code locateCoarse} (LocateBenchmark on the system clock or a CoarseClock),
+     *     or {@code decodeContact}, {@code decodeDevice} (EventJsonBenchmark; {@code endpoints} unused)
      * @param endpoints phones in the population
      */
     public Slices(String operation, int endpoints) {
@@ -31,6 +34,7 @@ public final class Slices {
                 apply.endpoints = endpoints;
                 apply.setUp();
                 locate = null;
+                json = null;
             }
             case "locate", "locateCoarse" -> {
                 locate = new LocateBenchmark();
@@ -38,10 +42,18 @@ public final class Slices {
                 locate.clock = operation.equals("locate") ? "system" : "coarse";
                 locate.setUp();
                 apply = null;
+                json = null;
+            }
+            case "decodeContact", "decodeDevice" -> {
+                json = new EventJsonBenchmark();
+                json.setUp();
+                apply = null;
+                locate = null;
             }
             default ->
-                throw new IllegalArgumentException("unknown operation " + operation
-                        + ": use mix, contactRefresh, deviceState, locate or locateCoarse");
+                throw new IllegalArgumentException(
+                        "unknown operation " + operation
+                                + ": use mix, contactRefresh, deviceState, locate, locateCoarse, decodeContact or decodeDevice");
         }
     }
 
@@ -67,6 +79,10 @@ public final class Slices {
                 return size(apply.contactRefresh());
             case "deviceState":
                 return size(apply.deviceState());
+            case "decodeContact":
+                return (int) json.decodeContact().sequence();
+            case "decodeDevice":
+                return (int) json.decodeDevice().sequence();
             default:
                 return present(locate.locate());
         }
