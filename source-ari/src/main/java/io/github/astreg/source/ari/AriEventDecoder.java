@@ -10,8 +10,6 @@ import ch.loway.oss.ari4java.generated.models.Event;
 import ch.loway.oss.ari4java.generated.models.Message;
 import ch.loway.oss.ari4java.generated.models.Peer;
 import ch.loway.oss.ari4java.generated.models.PeerStatusChange;
-import ch.loway.oss.ari4java.tools.BaseAriAction;
-import ch.loway.oss.ari4java.tools.RestException;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
@@ -25,6 +23,7 @@ import io.github.astreg.core.model.EndpointChange;
 import io.github.astreg.core.model.EndpointId;
 import io.github.astreg.core.model.EndpointState;
 import io.github.astreg.core.model.HostPort;
+import io.github.astreg.source.ari.internal.AriEventMapper;
 import io.github.astreg.source.ari.internal.AriVersions;
 import io.github.astreg.source.ari.internal.ContactUris;
 import java.io.IOException;
@@ -42,7 +41,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Turns ARI websocket frames into astreg changes, using ari4java's models for the ARI version the
@@ -65,8 +63,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Frames of other types ari4java knows (channel events an endpoint subscription also delivers) are
  * ignored without being bound; types ari4java does not know are reported as
- * {@link Outcome#UNKNOWN_TYPE}, never as failures. ari4java's shared object mapper is made lenient
- * about unknown fields once per JVM ({@code BaseAriAction.setObjectMapperLessStrict()}).
+ * {@link Outcome#UNKNOWN_TYPE}, never as failures. Frames are bound with a mapper of this module's
+ * own ({@link AriEventMapper}): unknown fields are skipped, and ari4java's shared mapper is left as
+ * it is.
  *
  * <p>Not thread-safe (it remembers chan_sip peer addresses); one decoder per source.
  */
@@ -119,7 +118,6 @@ public final class AriEventDecoder {
     static final String DEVICE_STATE_CHANGED = "DeviceStateChanged";
     private static final Set<String> MAPPED_TYPES =
             Set.of(ENDPOINT_STATE_CHANGE, CONTACT_STATUS_CHANGE, PEER_STATUS_CHANGE, DEVICE_STATE_CHANGED);
-    private static final AtomicBoolean LENIENT = new AtomicBoolean();
     private static final JsonFactory JSON = new JsonFactory();
 
     private final AriVersion binding;
@@ -129,10 +127,6 @@ public final class AriEventDecoder {
     private final Map<EndpointId, HostPort> peerAddresses = new HashMap<>();
 
     private AriEventDecoder(AriVersion binding, Collection<String> technologies) {
-        if (LENIENT.compareAndSet(false, true)) {
-            // global in ari4java and additive: once per JVM, else every unknown field is logged n times
-            BaseAriAction.setObjectMapperLessStrict();
-        }
         this.binding = binding;
         this.messageClass = binding.builder().getClassFactory().getImplementationFor(Message.class);
         if (messageClass == null) {
@@ -185,8 +179,8 @@ public final class AriEventDecoder {
         }
         Message message;
         try {
-            message = BaseAriAction.deserializeEvent(frame, messageClass);
-        } catch (RestException | RuntimeException e) {
+            message = (Message) AriEventMapper.read(frame, messageClass);
+        } catch (IOException | RuntimeException e) {
             return malformed(type, "ari4java could not bind it: " + rootMessage(e));
         }
         try {
