@@ -12,10 +12,8 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import redis.clients.jedis.RedisClient;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The location key follows node staleness (R5): a dialplan reading {@code loc:{…}} is sent to a
@@ -30,43 +28,23 @@ class NodeStalenessIT {
     private static final String URI_B = "sip:2001@10.0.0.2:5060";
 
     private final Observations obs = new Observations();
-    private final List<AutoCloseable> closing = new ArrayList<>();
-    private String prefix;
-    private RedisKeys keys;
-    private RedisClient raw;
 
-    @BeforeEach
-    void setUp() {
-        RedisTestSupport.assumeRedis();
-        prefix = RedisTestSupport.uniquePrefix();
-        keys = RedisKeys.withPrefix(prefix);
-        raw = RedisClient.create(RedisTestSupport.HOST, RedisTestSupport.PORT);
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        for (AutoCloseable c : closing) {
-            c.close();
-        }
-        if (raw != null) {
-            RedisTestSupport.deleteKeys(RedisTestSupport.PORT, prefix);
-            raw.close();
-        }
-    }
+    @RegisterExtension
+    final RedisScratch redis = new RedisScratch();
 
     private RedisEndpointSink sink(Duration heartbeatTtl, MutableClock clock) {
-        RedisEndpointSink s = RedisEndpointSink.builder(RedisTestSupport.config(prefix)
+        RedisEndpointSink s = RedisEndpointSink.builder(RedisTestSupport.config(redis.prefix())
                         .heartbeatTtl(heartbeatTtl)
                         .build())
                 .clock(clock)
                 .build();
         s.start();
-        closing.add(s);
+        redis.closeAfter(s);
         return s;
     }
 
     private String location() {
-        return raw.get(keys.location(EndpointId.parse(PHONE)));
+        return redis.raw().get(redis.keys().location(EndpointId.parse(PHONE)));
     }
 
     /** Both nodes up; registered on b, then more recently on a: the location is a. */
@@ -121,20 +99,20 @@ class NodeStalenessIT {
         batch.addAll(reference.apply(obs.registered(A, single, "sip:2002@10.0.0.1:5060", t.plusSeconds(1))));
         sink.write(batch);
         EndpointId only = EndpointId.parse(single);
-        assertThat(raw.get(keys.location(only))).isEqualTo(A);
+        assertThat(redis.raw().get(redis.keys().location(only))).isEqualTo(A);
 
         // a turns stale: both locations name it, both are recomputed; the single phone stays on a
         clock.advance(Duration.ofMillis(10));
         sink.write(reference.apply(obs.node(A, NodeStatus.DOWN, t.plusSeconds(3))));
         assertThat(location()).isEqualTo(B);
-        assertThat(raw.get(keys.location(only))).isEqualTo(A);
+        assertThat(redis.raw().get(redis.keys().location(only))).isEqualTo(A);
         assertThat(sink.counters()).containsEntry("relocations", 2L);
 
         // a turns fresh: only the location that does not name it can move
         clock.advance(Duration.ofMillis(10));
         sink.write(reference.apply(obs.node(A, NodeStatus.UP, t.plusSeconds(4))));
         assertThat(location()).isEqualTo(A);
-        assertThat(raw.get(keys.location(only))).isEqualTo(A);
+        assertThat(redis.raw().get(redis.keys().location(only))).isEqualTo(A);
         assertThat(sink.counters()).containsEntry("relocations", 3L);
     }
 
@@ -150,7 +128,8 @@ class NodeStalenessIT {
 
         // b's heartbeat goes on (written with the clock's now), a's collector went silent
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (raw.exists(keys.node(io.github.astreg.core.model.NodeId.of(A))) && System.nanoTime() < deadline) {
+        while (redis.raw().exists(redis.keys().node(io.github.astreg.core.model.NodeId.of(A)))
+                && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
         clock.advance(Duration.ofMillis(500));

@@ -24,10 +24,8 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import redis.clients.jedis.RedisClient;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What the script does with one call carrying many changes: several changes of one endpoint in one
@@ -37,47 +35,27 @@ class ScriptBatchIT {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Observations obs = new Observations();
-    private final List<AutoCloseable> closing = new ArrayList<>();
-    private String prefix;
-    private RedisKeys keys;
-    private RedisClient raw;
 
-    @BeforeEach
-    void setUp() {
-        RedisTestSupport.assumeRedis();
-        prefix = RedisTestSupport.uniquePrefix();
-        keys = RedisKeys.withPrefix(prefix);
-        raw = RedisClient.create(RedisTestSupport.HOST, RedisTestSupport.PORT);
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        for (AutoCloseable c : closing) {
-            c.close();
-        }
-        if (raw != null) {
-            RedisTestSupport.deleteKeys(RedisTestSupport.PORT, prefix);
-            raw.close();
-        }
-    }
+    @RegisterExtension
+    final RedisScratch redis = new RedisScratch();
 
     private RedisEndpointSink sink() {
         // heartbeats older than the TTL would be deleted as soon as written, and written again
-        RedisEndpointSink s = RedisEndpointSink.builder(RedisTestSupport.config(prefix)
+        RedisEndpointSink s = RedisEndpointSink.builder(RedisTestSupport.config(redis.prefix())
                         .heartbeatTtl(Duration.ofMinutes(5))
                         .build())
                 .build();
         s.start();
-        closing.add(s);
+        redis.closeAfter(s);
         return s;
     }
 
     private RedisEndpointRegistry registry() {
         RedisEndpointRegistry r = RedisEndpointRegistry.builder(
-                        RedisTestSupport.config(prefix).build())
+                        RedisTestSupport.config(redis.prefix()).build())
                 .clock(Clock.systemUTC())
                 .build();
-        closing.add(r);
+        redis.closeAfter(r);
         return r;
     }
 
@@ -130,9 +108,11 @@ class ScriptBatchIT {
 
         assertThat(RegistryView.of(registry(), phones)).containsExactlyElementsOf(RegistryView.of(reference, phones));
         for (EndpointId phone : phones) {
-            assertThat(raw.get(keys.location(phone))).as(phone.toString()).isEqualTo("pbx-a");
+            assertThat(redis.raw().get(redis.keys().location(phone)))
+                    .as(phone.toString())
+                    .isEqualTo("pbx-a");
             // the removal of the endpoint on pbx-b took b's device state with it
-            assertThat(raw.hexists(keys.endpoint(phone), RedisKeys.deviceField(NodeId.of("pbx-b"))))
+            assertThat(redis.raw().hexists(redis.keys().endpoint(phone), RedisKeys.deviceField(NodeId.of("pbx-b"))))
                     .isFalse();
         }
         long ignored = sink.counters().get("ignored");
@@ -185,11 +165,12 @@ class ScriptBatchIT {
         assertThat(failed.get()).isNull();
         assertThat(w1.isAlive() || w2.isAlive()).isFalse();
 
-        String stored =
-                raw.hget(keys.endpoint(EndpointId.parse(phone)), RedisKeys.contactField(NodeId.of("pbx-a"), uri));
+        String stored = redis.raw()
+                .hget(redis.keys().endpoint(EndpointId.parse(phone)), RedisKeys.contactField(NodeId.of("pbx-a"), uri));
         assertThat(JSON.readTree(stored).get("v").asText())
                 .isEqualTo(io.github.astreg.sink.redis.internal.Ordering.version(newest.version()));
-        assertThat(raw.get(keys.location(EndpointId.parse(phone)))).isEqualTo("pbx-a");
+        assertThat(redis.raw().get(redis.keys().location(EndpointId.parse(phone))))
+                .isEqualTo("pbx-a");
         // each change was applied at most once over both writers, and the newest by exactly one
         long applied = first.counters().get("applied") + second.counters().get("applied");
         assertThat(applied).isBetween(1L, (long) changes.size());
@@ -242,7 +223,7 @@ class ScriptBatchIT {
         }
         sink.write(batch);
         sink.write(batch); // a retried batch counts its samples once
-        assertThat(rt(raw.hget(keys.endpoint(id), field))).isEqualTo("1000,3000,3");
+        assertThat(rt(redis.raw().hget(redis.keys().endpoint(id), field))).isEqualTo("1000,3000,3");
         RttStats stats = registry().find(id).orElseThrow().rtt().orElseThrow();
         assertThat(stats.last()).isEqualTo(Duration.ofMillis(2));
         assertThat(stats.min()).isEqualTo(Duration.ofMillis(1));
@@ -251,7 +232,7 @@ class ScriptBatchIT {
 
         // a removal ends the registration: no statistics, and the next one starts again
         sink.write(reference.apply(obs.removed("pbx-a", phone, uri, t.plusSeconds(10))));
-        assertThat(rt(raw.hget(keys.endpoint(id), field))).isEmpty();
+        assertThat(rt(redis.raw().hget(redis.keys().endpoint(id), field))).isEmpty();
         sink.write(reference.apply(obs.contact(
                 "pbx-a",
                 phone,
@@ -259,7 +240,7 @@ class ScriptBatchIT {
                 ContactStatus.REACHABLE,
                 t.plusSeconds(11),
                 c -> c.rtt(Duration.ofMillis(5)).expiresAt(t.plusSeconds(3600)))));
-        assertThat(rt(raw.hget(keys.endpoint(id), field))).isEqualTo("5000,5000,1");
+        assertThat(rt(redis.raw().hget(redis.keys().endpoint(id), field))).isEqualTo("5000,5000,1");
     }
 
     private static String rt(String stored) throws Exception {

@@ -1,0 +1,67 @@
+package io.github.astreg.sink.redis;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import redis.clients.jedis.RedisClient;
+
+/**
+ * Per test, on the loopback Redis: a unique key prefix and its {@link RedisKeys}, a raw client to
+ * read what a sink wrote, and whatever the test hands to {@link #closeAfter}. Skips the test when
+ * Redis is absent (fails it under {@code ASTREG_REQUIRE_SERVICES}); afterwards closes what it was
+ * given, in order, and deletes every key under the prefix.
+ *
+ * <pre>
+ * {@literal @}RegisterExtension final RedisScratch redis = new RedisScratch();
+ * </pre>
+ */
+final class RedisScratch implements BeforeEachCallback, AfterEachCallback {
+    private final List<AutoCloseable> closing = new ArrayList<>();
+    private String prefix;
+    private RedisKeys keys;
+    private RedisClient raw;
+
+    @Override
+    public void beforeEach(ExtensionContext context) {
+        RedisTestSupport.assumeRedis();
+        prefix = RedisTestSupport.uniquePrefix();
+        keys = RedisKeys.withPrefix(prefix);
+        raw = RedisClient.create(RedisTestSupport.HOST, RedisTestSupport.PORT);
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) throws Exception {
+        try {
+            for (AutoCloseable c : closing) {
+                c.close();
+            }
+        } finally {
+            closing.clear();
+            if (raw != null) {
+                RedisTestSupport.deleteKeys(RedisTestSupport.PORT, prefix);
+                raw.close();
+                raw = null;
+            }
+        }
+    }
+
+    String prefix() {
+        return prefix;
+    }
+
+    RedisKeys keys() {
+        return keys;
+    }
+
+    RedisClient raw() {
+        return raw;
+    }
+
+    /** Closes {@code c} after the test, after what was handed over before it. */
+    <T extends AutoCloseable> T closeAfter(T c) {
+        closing.add(c);
+        return c;
+    }
+}
