@@ -3,6 +3,7 @@ package io.github.astreg.sink.redis;
 import io.github.astreg.core.AstregException;
 import io.github.astreg.core.RetriableAstregException;
 import io.github.astreg.core.json.EventJson;
+import io.github.astreg.core.model.ChangeKind;
 import io.github.astreg.core.model.ContactChange;
 import io.github.astreg.core.model.ContactStatus;
 import io.github.astreg.core.model.DeviceChange;
@@ -60,7 +61,10 @@ import redis.clients.jedis.util.JedisClusterCRC16;
  * called by EVALSHA, with EVAL as the fallback when the server answers NOSCRIPT): version guard
  * (R3, strictly newer wins, removals kept as tombstones for {@code tombstoneRetention}), location
  * recomputed (R2, contacts of nodes the store holds stale last: R5), contact and key TTLs (R4), and a
- * PUBLISH of the change's {@link EventJson} on {@code <prefix>events} when it was applied. A batch
+ * PUBLISH of the change's {@link EventJson} on {@code <prefix>events} when it was applied. Where
+ * the sink can prove a field holds its own last write (per node, a writer stamp that no other sink
+ * took since), a newer change that cannot move the location is written without reading the stored
+ * version first; see the module's README, "The last-writer fast path". A batch
  * is one pipeline (one round trip, or one per master in Cluster) and one script call carries up to
  * 64 changes (in Cluster, of one slot), each applied atomically. A batch is not a transaction, but
  * every change is idempotent, so a batch that failed half way is simply written again by the
@@ -115,6 +119,16 @@ public final class RedisEndpointSink implements EndpointSink {
     private final Map<ObservationKey, Kept> kept = new HashMap<>();
 
     private final boolean resync;
+    /** This sink's id in the writer stamps (see apply.lua): unique per instance, so per start of a process. */
+    private final String writerId = UUID.randomUUID().toString();
+    /**
+     * Per node: the generation of this sink's writer token. A kept change whose {@link Kept#gen()}
+     * equals it is, as far as this sink can prove, what the store holds (see apply.lua); raised
+     * whenever a call finds the node's stamp claimed by someone else, or a batch failed.
+     */
+    private final Map<NodeId, long[]> generations = new HashMap<>();
+
+    private final AtomicLong fastWrites = new AtomicLong();
     private final Set<IndexEntry> indexed = new HashSet<>();
     private final AtomicLong applied = new AtomicLong();
     private final AtomicLong ignored = new AtomicLong();
@@ -240,6 +254,8 @@ public final class RedisEndpointSink implements EndpointSink {
                     markerKey,
                     list.size());
             if (resync) {
+                // whatever this sink proved about the store's fields went with the data
+                forgetWhatTheStoreHolds();
                 try {
                     for (int i = 0; i < list.size(); i += REPLAY_CHUNK) {
                         apply(list.subList(i, Math.min(list.size(), i + REPLAY_CHUNK)), now, false);
@@ -397,7 +413,7 @@ public final class RedisEndpointSink implements EndpointSink {
                 groups.addAll(groupBySlot(chunk, common));
             } else {
                 for (int k = 0; k < chunk.size(); k += GROUP) {
-                    groups.add(Group.of(chunk.subList(k, Math.min(chunk.size(), k + GROUP)), common));
+                    groups.add(group(chunk.subList(k, Math.min(chunk.size(), k + GROUP)), common, -1, groups.size()));
                 }
             }
             recomputed += run(groups);
@@ -455,8 +471,9 @@ public final class RedisEndpointSink implements EndpointSink {
             List<Response<Object>> again = new ArrayList<>(retry.size());
             try (AbstractPipeline p = client.pipelined()) {
                 for (int i : retry) {
+                    // guarded: calls that did run may have written newer changes of the same fields
                     Group g = groups.get(i);
-                    again.add(p.eval(ApplyScript.source(), g.keys(), g.args()));
+                    again.add(p.eval(ApplyScript.source(), g.keys(), g.guardedArgs()));
                 }
                 p.sync();
             }
@@ -515,7 +532,7 @@ public final class RedisEndpointSink implements EndpointSink {
                     }
                 });
                 if (!bySlot && calls.size() >= (groups.isEmpty() ? FIRST_GROUP : GROUP)) {
-                    send(p, Group.of(calls, common), groups, results);
+                    send(p, group(calls, common, -1, groups.size()), groups, results);
                     calls = new ArrayList<>(GROUP + 1);
                 }
             }
@@ -524,7 +541,7 @@ public final class RedisEndpointSink implements EndpointSink {
                     send(p, g, groups, results);
                 }
             } else if (!calls.isEmpty()) {
-                send(p, Group.of(calls, common), groups, results);
+                send(p, group(calls, common, -1, groups.size()), groups, results);
             }
             // one SADD per index set rather than per member: a cold start adds two members per endpoint
             Map<String, List<String>> bySet = new LinkedHashMap<>();
@@ -541,6 +558,7 @@ public final class RedisEndpointSink implements EndpointSink {
         } catch (JedisException e) {
             // the index cache must not claim what may not have landed
             indexed.clear();
+            forgetWhatTheStoreHolds();
             throw e;
         }
         if (indexed.size() > INDEX_CACHE_LIMIT) {
@@ -552,9 +570,10 @@ public final class RedisEndpointSink implements EndpointSink {
         } catch (JedisException e) {
             // the index cache must not claim what may not have landed
             indexed.clear();
+            forgetWhatTheStoreHolds();
             throw e;
         }
-        replies.forEach(this::count);
+        settle(groups, replies);
         return checkMarker && marker.get() == null;
     }
 
@@ -568,32 +587,144 @@ public final class RedisEndpointSink implements EndpointSink {
      * keys always share one) into calls of at most {@value #GROUP} changes. Changes of one key keep
      * their order.
      */
-    private static List<Group> groupBySlot(List<Call> calls, List<String> common) {
+    private List<Group> groupBySlot(List<Call> calls, List<String> common) {
         Map<Integer, List<Call>> bySlot = new LinkedHashMap<>();
         for (Call c : calls) {
             bySlot.computeIfAbsent(JedisClusterCRC16.getSlot(c.keys().get(0)), k -> new ArrayList<>())
                     .add(c);
         }
         List<Group> out = new ArrayList<>();
-        for (List<Call> slot : bySlot.values()) {
-            for (int i = 0; i < slot.size(); i += GROUP) {
-                out.add(Group.of(slot.subList(i, Math.min(slot.size(), i + GROUP)), common));
+        for (Map.Entry<Integer, List<Call>> slot : bySlot.entrySet()) {
+            List<Call> list = slot.getValue();
+            for (int i = 0; i < list.size(); i += GROUP) {
+                out.add(group(list.subList(i, Math.min(list.size(), i + GROUP)), common, slot.getKey(), out.size()));
             }
         }
         return out;
     }
 
-    private void count(Object result) {
-        if (!(result instanceof List<?> list)) {
-            throw new AstregException("unexpected reply of the apply script: " + result);
-        }
-        for (Object r : list) {
-            if (r instanceof Long l && l == 1L) {
-                applied.incrementAndGet();
-            } else {
-                ignored.incrementAndGet();
+    /**
+     * Counts what the calls applied and follows the writer stamps: a node whose stamp a call had to
+     * claim gets a new generation (so nothing kept for it counts as proven any more), a guarded
+     * change the store took while this sink held the stamp is proven to be what the store holds,
+     * and one it refused is not.
+     */
+    private void settle(List<Group> groups, List<Object> replies) {
+        for (int i = 0; i < groups.size(); i++) {
+            Group g = groups.get(i);
+            Object reply = replies.get(i);
+            int n = g.calls().size();
+            int stamps = g.stampNodes().size();
+            if (!(reply instanceof List<?> list) || list.size() != n + stamps) {
+                throw new AstregException("unexpected reply of the apply script: " + reply);
+            }
+            boolean[] held = new boolean[stamps];
+            for (int s = 0; s < stamps; s++) {
+                held[s] = isOne(list.get(n + s));
+                if (!held[s]) {
+                    long[] gen = generation(g.stampNodes().get(s));
+                    gen[0] = Math.max(gen[0], g.claims()[s]);
+                }
+            }
+            for (int k = 0; k < n; k++) {
+                Call c = g.calls().get(k);
+                boolean ok = isOne(list.get(k));
+                (ok ? applied : ignored).incrementAndGet();
+                int s = g.stampOf()[k];
+                if (c.key() == null || s < 0) {
+                    continue;
+                }
+                if (!ok) {
+                    kept.computeIfPresent(c.key(), (key, old) -> old.gen() < 0 ? old : old.withGen(-1));
+                } else if (held[s] && c.fast()) {
+                    fastWrites.incrementAndGet();
+                } else {
+                    // taken while this sink held the stamp, or by the call that claimed it: the store
+                    // holds it until someone else writes the node's fields, which takes the stamp
+                    long gen = held[s] ? g.gens()[s] : g.claims()[s];
+                    kept.computeIfPresent(c.key(), (key, old) -> old.event() == c.event() ? old.withGen(gen) : old);
+                }
             }
         }
+    }
+
+    private static boolean isOne(Object r) {
+        return r instanceof Long l && l == 1L;
+    }
+
+    /** This sink's current token generation for {@code node} (a mutable cell). */
+    private long[] generation(NodeId node) {
+        return generations.computeIfAbsent(node, k -> new long[1]);
+    }
+
+    /**
+     * After a failed batch or a data loss: nothing kept counts as proven what the store holds, so the
+     * next write of every field is guarded again (the stamps no longer match this sink's tokens).
+     */
+    private void forgetWhatTheStoreHolds() {
+        for (long[] gen : generations.values()) {
+            // past any claim the failed batch may have made unseen (at most one per call)
+            gen[0] += 1 << 20;
+        }
+    }
+
+    /**
+     * One script call of {@code calls} (at most {@value #GROUP}): changes without a stamp (node
+     * changes, relocations) first, then each node's changes after an {@code s} switching to its stamp,
+     * each in the order given (a field always belongs to one node, so no field's changes are
+     * reordered). {@code slot} is the calls' Cluster slot, or -1 outside Cluster; {@code index} the
+     * call's place among the calls of its pipeline, which makes its claims unique.
+     */
+    private Group group(List<Call> calls, List<String> common, int slot, int index) {
+        Map<NodeId, List<Call>> byNode = new LinkedHashMap<>();
+        List<Call> ordered = new ArrayList<>(calls.size());
+        for (Call c : calls) {
+            if (c.stampNode() == null) {
+                ordered.add(c);
+            } else {
+                byNode.computeIfAbsent(c.stampNode(), k -> new ArrayList<>()).add(c);
+            }
+        }
+        int stamps = byNode.size();
+        List<String> keyList = new ArrayList<>(calls.size() * 2 + stamps);
+        List<String> args = new ArrayList<>(common.size() + 2 + 3 * stamps + calls.size() * 4);
+        args.addAll(common);
+        args.add(stamps == 0 ? "" : writerId);
+        args.add(Integer.toString(stamps));
+        List<NodeId> nodes = new ArrayList<>(byNode.keySet());
+        long[] gens = new long[stamps];
+        long[] claims = new long[stamps];
+        for (int s = 0; s < stamps; s++) {
+            gens[s] = generation(nodes.get(s))[0];
+            // unique per call of a batch, above every generation used before (see settle)
+            claims[s] = gens[s] + 1 + index;
+            args.add(Long.toString(gens[s]));
+            args.add(Long.toString(claims[s]));
+        }
+        int[] stampOf = new int[calls.size()];
+        List<Integer> fastOps = new ArrayList<>();
+        for (int k = 0; k < ordered.size(); k++) {
+            stampOf[k] = -1;
+            keyList.addAll(ordered.get(k).keys());
+            args.addAll(ordered.get(k).args());
+        }
+        for (int s = 0; s < stamps; s++) {
+            args.add("s");
+            args.add(Integer.toString(s + 1));
+            for (Call c : byNode.get(nodes.get(s))) {
+                stampOf[ordered.size()] = s;
+                ordered.add(c);
+                keyList.addAll(c.keys());
+                if (c.fast()) {
+                    fastOps.add(args.size());
+                }
+                args.addAll(c.args());
+            }
+        }
+        for (NodeId node : nodes) {
+            keyList.add(slot < 0 ? keys.writerStamp(node) : keys.writerStamp(node, slot));
+        }
+        return new Group(keyList, args, ordered, stampOf, nodes, gens, claims, fastOps);
     }
 
     private static boolean isNoScript(JedisDataException e) {
@@ -601,28 +732,69 @@ public final class RedisEndpointSink implements EndpointSink {
         return m != null && m.startsWith("NOSCRIPT");
     }
 
-    /** One change: its two keys and its arguments (see apply.lua). */
-    private record Call(List<String> keys, List<String> args) {}
+    /**
+     * One change: its two keys and its arguments (see apply.lua); for a change of a node's fields in
+     * an endpoint hash also the node whose stamp guards them, and for a contact or device state the
+     * change itself and its key in {@link #kept}. {@code fast}: sent as 'C' or 'D'.
+     */
+    private record Call(
+            List<String> keys,
+            List<String> args,
+            NodeId stampNode,
+            EndpointStateEvent event,
+            ObservationKey key,
+            boolean fast) {
+        Call(List<String> keys, List<String> args) {
+            this(keys, args, null, null, null, false);
+        }
+    }
 
-    /** One script call: several changes and the common arguments. */
-    private record Group(List<String> keys, List<String> args) {
-        static Group of(List<Call> calls, List<String> common) {
-            List<String> keys = new ArrayList<>(calls.size() * 2);
-            List<String> args = new ArrayList<>(common.size() + calls.size() * 4);
-            args.addAll(common);
-            for (Call c : calls) {
-                keys.addAll(c.keys());
-                args.addAll(c.args());
+    /**
+     * One script call: its keys and arguments, its changes in the order sent, per change the index of
+     * its stamp (-1: none), the stamps' nodes, this sink's generations for them and the generations
+     * the call claims them with when they are not this sink's, and where the arguments hold a 'C' or
+     * 'D'.
+     */
+    private record Group(
+            List<String> keys,
+            List<String> args,
+            List<Call> calls,
+            int[] stampOf,
+            List<NodeId> stampNodes,
+            long[] gens,
+            long[] claims,
+            List<Integer> fastOps) {
+        /** The arguments with every change guarded: for a call sent again after calls that ran. */
+        List<String> guardedArgs() {
+            if (fastOps.isEmpty()) {
+                return args;
             }
-            return new Group(keys, args);
+            List<String> out = new ArrayList<>(args);
+            for (int i : fastOps) {
+                out.set(i, "C".equals(out.get(i)) ? "c" : "d");
+            }
+            return out;
         }
     }
 
     /** A (node, endpoint) pair already added to the index sets. */
     private record IndexEntry(NodeId node, EndpointId endpoint) {}
 
-    /** What {@link #kept} holds per key. */
-    private record Kept(EndpointStateEvent event, RttSeen rtt) {}
+    /**
+     * What {@link #kept} holds per key: the newest change written, the contact's RTT statistics, and
+     * the generation under which the change is proven to be what the store holds (-1: not proven).
+     */
+    private record Kept(EndpointStateEvent event, RttSeen rtt, long gen) {
+        Kept withGen(long value) {
+            return new Kept(event, rtt, value);
+        }
+    }
+
+    /**
+     * What {@link #keep} decided for a change: its key, a contact's {@code rt}, and whether it may be
+     * written unguarded ('C' or 'D').
+     */
+    private record Keep(ObservationKey key, String rt, boolean fast) {}
 
     /**
      * The RTT samples this sink wrote for a contact since its registration began: what the stored
@@ -643,20 +815,20 @@ public final class RedisEndpointSink implements EndpointSink {
         if (e.change() instanceof ContactChange c) {
             ContactStatus s = c.status();
             boolean removed = s == ContactStatus.REMOVED;
+            Keep k = keep(e, c);
             calls.add(endpointCall(
                     e,
                     c.endpoint(),
-                    "c",
+                    k.fast() ? "C" : "c",
                     RedisKeys.contactField(e.node(), c.uri()),
                     removed ? '2' : s.isLive() ? '1' : '0',
                     c.expiresAt().orElse(null),
                     removed ? null : c.registeredAt().orElse(Instant.EPOCH),
-                    keep(e, c)));
+                    k.rt(),
+                    k.key()));
             return;
         }
-        if (resync) {
-            keep(e, null);
-        }
+        Keep k = resync ? keep(e, null) : null;
         if (e.change() instanceof EndpointChange c) {
             calls.add(endpointCall(
                     e,
@@ -666,9 +838,23 @@ public final class RedisEndpointSink implements EndpointSink {
                     c.state() == EndpointState.REMOVED ? '2' : '1',
                     null,
                     null,
-                    ""));
+                    "",
+                    null));
+            // a removal takes the node's older device state with it (apply.lua): not proven any more
+            kept.computeIfPresent(
+                    new ObservationKey(e.node(), ChangeKind.DEVICE, c.endpoint().toString(), ""),
+                    (key, old) -> old.gen() < 0 ? old : old.withGen(-1));
         } else if (e.change() instanceof DeviceChange c) {
-            calls.add(endpointCall(e, c.endpoint(), "d", RedisKeys.deviceField(e.node()), '1', null, null, ""));
+            calls.add(endpointCall(
+                    e,
+                    c.endpoint(),
+                    k != null && k.fast() ? "D" : "d",
+                    RedisKeys.deviceField(e.node()),
+                    '1',
+                    null,
+                    null,
+                    "",
+                    k == null ? null : k.key()));
         } else if (e.change() instanceof NodeChange c) {
             if (c.status() != NodeStatus.UP && c.status() != NodeStatus.DOWN) {
                 return; // snapshot boundaries are registry input, not state
@@ -722,7 +908,8 @@ public final class RedisEndpointSink implements EndpointSink {
             char k,
             Instant expires,
             Instant registered,
-            String rtt) {
+            String rtt,
+            ObservationKey key) {
         StringBuilder value = new StringBuilder(640);
         int n = header(value, e.version(), k, expires, registered);
         value.append(",\"m\":\"\",\"rt\":\"").append(rtt).append("\",\"event\":");
@@ -730,7 +917,11 @@ public final class RedisEndpointSink implements EndpointSink {
         value.append('}');
         return new Call(
                 List.of(keys.endpoint(ep), keys.location(ep)),
-                List.of(op, field, value.toString(), Integer.toString(n)));
+                List.of(op, field, value.toString(), Integer.toString(n)),
+                e.node(),
+                e,
+                key,
+                op.equals("C") || op.equals("D"));
     }
 
     /**
@@ -761,12 +952,19 @@ public final class RedisEndpointSink implements EndpointSink {
      * recorded one (a retried or replayed batch) gets what was computed for it; an older one is not
      * counted.
      */
-    private String keep(EndpointStateEvent e, ContactChange c) {
+    private Keep keep(EndpointStateEvent e, ContactChange c) {
         String[] rt = {""};
-        kept.compute(e.key(), (key, old) -> {
+        boolean[] fast = {false};
+        long gen = generation(e.node())[0];
+        ObservationKey observationKey = e.key();
+        kept.compute(observationKey, (key, old) -> {
             boolean newer = old == null || e.version().isNewerThan(old.event().version());
+            // unguarded only over a field proven to hold this sink's own older write, and only when
+            // the location cannot change (the script then skips relocating)
+            fast[0] = newer && old != null && old.gen() == gen && sameLocationInputs(old.event(), e);
+            long keptGen = fast[0] ? gen : -1;
             if (c == null) {
-                return newer ? new Kept(e, null) : old;
+                return newer ? new Kept(e, null, keptGen) : old;
             }
             boolean none = c.status() == ContactStatus.REMOVED || c.rtt().isEmpty();
             long sample = none ? 0 : c.rtt().get().toNanos() / 1000;
@@ -787,9 +985,31 @@ public final class RedisEndpointSink implements EndpointSink {
                 rt[0] = next.text();
             }
             // without resync only the statistics are worth keeping
-            return next == null && !resync ? null : new Kept(e, next);
+            return next == null && !resync ? null : new Kept(e, next, keptGen);
         });
-        return rt[0];
+        return new Keep(observationKey, rt[0], fast[0]);
+    }
+
+    /**
+     * Whether writing {@code next} over {@code old} (same key) leaves everything the location and the
+     * key's lifetime depend on unchanged: true for device states; for contacts when neither is a
+     * removal and liveness, expiry and registration are equal (an RTT or user agent refresh); false
+     * for anything else.
+     */
+    private static boolean sameLocationInputs(EndpointStateEvent old, EndpointStateEvent next) {
+        if (next.change() instanceof DeviceChange) {
+            return old.change() instanceof DeviceChange;
+        }
+        if (!(next.change() instanceof ContactChange n) || !(old.change() instanceof ContactChange o)) {
+            return false;
+        }
+        return n.status() != ContactStatus.REMOVED
+                && o.status() != ContactStatus.REMOVED
+                && n.status().isLive() == o.status().isLive()
+                && n.expiresAt().equals(o.expiresAt())
+                && n.registeredAt()
+                        .orElse(Instant.EPOCH)
+                        .equals(o.registeredAt().orElse(Instant.EPOCH));
     }
 
     /**
@@ -833,7 +1053,8 @@ public final class RedisEndpointSink implements EndpointSink {
      * Counters for metrics, values that only grow: {@code batches}, {@code applied} (changes the
      * store took), {@code ignored} (changes it already held at the same or a newer version), {@code
      * resyncs} (times the store had lost its data), {@code noscript} (EVAL fallbacks), {@code
-     * relocations} (endpoints whose location was recomputed because a node turned stale or fresh). A
+     * relocations} (endpoints whose location was recomputed because a node turned stale or fresh),
+     * {@code fastWrites} (changes written without reading the stored version first). A
      * node change counts twice in {@code applied}/{@code ignored}: the nodes hash and the heartbeat
      * hash. Does not wait for a write in progress.
      */
@@ -846,6 +1067,7 @@ public final class RedisEndpointSink implements EndpointSink {
         m.put("resyncs", resyncs.get());
         m.put("noscript", noScript.get());
         m.put("relocations", relocations.get());
+        m.put("fastWrites", fastWrites.get());
         return m;
     }
 

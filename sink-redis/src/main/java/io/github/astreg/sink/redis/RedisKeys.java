@@ -2,6 +2,7 @@ package io.github.astreg.sink.redis;
 
 import io.github.astreg.core.model.EndpointId;
 import io.github.astreg.core.model.NodeId;
+import io.github.astreg.sink.redis.internal.SlotTags;
 import java.util.Objects;
 
 /**
@@ -85,6 +86,24 @@ public final class RedisKeys {
     /** {@code <prefix>sink:<id>}: a sink instance's marker, used to notice that the store lost its data. */
     public String sinkMarker(String sinkId) {
         return prefix + "sink:" + sinkId;
+    }
+
+    /**
+     * {@code <prefix>w:<node>}: the writer stamp of the node's fields in endpoint hashes: which sink
+     * wrote them last (see the module's README, "Script semantics"). Outside Cluster.
+     */
+    public String writerStamp(NodeId node) {
+        return prefix + "w:" + node.value();
+    }
+
+    /**
+     * {@code <prefix>w:{<tag>}:<node>}: in Cluster, the writer stamp of the node's fields in the
+     * endpoint hashes of one slot; {@code tag} is the same short string for a slot on every machine.
+     *
+     * @throws IllegalArgumentException when {@code slot} is not in [0, 16384)
+     */
+    public String writerStamp(NodeId node, int slot) {
+        return prefix + "w:{" + SlotTags.of(slot) + "}:" + node.value();
     }
 
     /** Field of a contact in the endpoint hash: {@code c:<node>:<uri>}. */

@@ -18,13 +18,27 @@
 --   characters 7..52 are the version, 59 is "k", 53..N ("k", "x" and "r") say whether the location
 --   may have changed, and the event JSON follows '","event":'.
 --
+-- Writer stamps (the last-writer fast path, see sink-redis/README.md "Script semantics"): one
+-- string key per node (per node and slot in Cluster) names the sink that last wrote that node's
+-- fields, as '<writer id>:<generation>'. Every call that writes a node's fields reads its stamp
+-- once. When it holds the caller's token, nobody else wrote that node's fields since the caller
+-- claimed it, so a change the caller sends as 'C' or 'D' (it knows the stored field is its own
+-- last write, and the change is newer) is written without reading the stored value. Otherwise every
+-- change is guarded (R3, as below) and the call claims the stamp with the generation the caller
+-- gave for that (each claim of a caller is a generation it never used before), so that the stamp's
+-- previous holder guards its own next writes.
+--
 -- KEYS: two per change, in order: endpoint changes the endpoint hash and the location key; node
--- changes their key twice.
+-- changes their key twice; then the S stamp keys.
 -- ARGV: 1 channel ('' = do not publish), 2 now, 3 now ms, 4 tombstone retention ms, 5 '1' to skip
 -- publishing when this server has no subscriber (standalone only: in Cluster or after a Sentinel
 -- failover the subscriber may sit on another server), 6 the nodes the sink holds stale (R5) as
--- ',<node>,<node>,' ('' = none; node ids have no commas); then per change:
+-- ',<node>,<node>,' ('' = none; node ids have no commas), 7 the writer id ('' when S is 0), 8 S, then
+-- per stamp two generations: the caller's token is '<writer id>:<first>', its claim '<writer
+-- id>:<second>'; then per change:
+--   's' (not a change: the following changes write the fields of stamp i's node): op, i
 --   'c' | 'e' | 'd' (contact, endpoint state, device state): op, field, value, N
+--   'C' | 'D' (a contact or device state the caller may write unguarded): as 'c' and 'd'
 --   'n' (last known node state in the nodes hash): op, node, value, N
 --   'h' (heartbeat hash of a node): op, version, event JSON, TTL ms, status, heartbeatAt,
 --        collector or '', startedAt or ''
@@ -32,7 +46,8 @@
 --        'f' (turned fresh)
 -- Returns one number per change: 1 applied (and published), 0 when the store already held a version
 -- as new or newer (or, for a device state, an endpoint removal as new or newer); 'l' returns 1 when it
--- recomputed the location, 0 when the turn could not change it.
+-- recomputed the location, 0 when the turn could not change it; then one number per stamp: 1 when it
+-- held the caller's token, 0 when the call claimed it.
 
 local PAT = '^{"v":"(%d*)","k":(%d),"x":"(%d*)","r":"(%d*)","m":"(%d*)","rt":"([%d,]*)"'
 local MPAT = '"m":"(%d*)"'
@@ -82,6 +97,15 @@ local function ms(t)
 end
 
 local CH, NOW, NOWMS, RETMS, STALE = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[6]
+-- a stamp outlives any pause between batches; one that expired is claimed again (costs one guarded
+-- write per field, never correctness)
+local STAMP_TTL_MS = 86400000
+local W, S = ARGV[7], tonumber(ARGV[8])
+local NCH = #KEYS - S
+local MINE = {}
+for i = 1, S do
+  MINE[i] = redis.call('GET', KEYS[NCH + i]) == W .. ':' .. ARGV[7 + 2 * i]
+end
 -- PUBLISH costs even without subscribers: skip it when nobody listens (pattern subscribers count)
 if CH ~= '' and ARGV[5] == '1' then
   local subs = redis.call('PUBSUB', 'NUMSUB', CH)
@@ -200,10 +224,40 @@ end
 -- Contacts ('c') and device states ('d'), nearly every change, are applied inline: a function call
 -- per change is measurable here.
 local results = {}
-local a, j = 7, 1
+local a, j, st = 9 + 2 * S, 1, 0
 while a <= #ARGV do
   local op, key = ARGV[a], KEYS[2 * j - 1]
-  if op == 'c' or op == 'd' then
+  local fast = false
+  if op == 'C' or op == 'D' then
+    if MINE[st] then fast = true elseif op == 'C' then op = 'c' else op = 'd' end
+  end
+  if fast then
+    -- the stored field is this caller's own last write and the change is newer: no read (R3 holds)
+    local field, val, n = ARGV[a + 1], ARGV[a + 2], tonumber(ARGV[a + 3])
+    local applied = 1
+    if redis.call('HSET', key, field, val) == 1 then
+      -- the field was gone (the key expired, or a removal took the device state): as when a guarded
+      -- write finds no stored value
+      if op == 'C' then
+        relocate(key, KEYS[2 * j])
+      else
+        local m = string.match(redis.call('HGET', key, 'e' .. string.sub(field, 2)) or '', MPAT)
+        if m and #m == 46 and not (m < string.sub(val, 7, 52)) then
+          redis.call('HDEL', key, field)
+          applied = 0
+        else
+          redis.call('PERSIST', key)
+        end
+      end
+    end
+    if applied == 1 and CH ~= '' then redis.call('PUBLISH', CH, event(val, n)) end
+    results[j] = applied
+    a = a + 4
+  elseif op == 's' then
+    st = tonumber(ARGV[a + 1])
+    j = j - 1 -- not a change
+    a = a + 2
+  elseif op == 'c' or op == 'd' then
     local field, val = ARGV[a + 1], ARGV[a + 2]
     local V = string.sub(val, 7, 52)
     -- R3: strictly newer wins (a device state also loses to an endpoint removal as new or newer)
@@ -264,6 +318,15 @@ while a <= #ARGV do
     results[j] = heartbeat(key, ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5],
       ARGV[a + 6], ARGV[a + 7])
     a = a + 8
+  end
+  j = j + 1
+end
+for i = 1, S do
+  if MINE[i] then
+    results[j] = 1
+  else
+    redis.call('SET', KEYS[NCH + i], W .. ':' .. ARGV[8 + 2 * i], 'PX', STAMP_TTL_MS)
+    results[j] = 0
   end
   j = j + 1
 end

@@ -39,7 +39,8 @@ class RedisEndpointSinkMetricsTest {
                     CompletableFuture.supplyAsync(sink::gauges).get(5, TimeUnit.SECONDS);
 
             assertThat(counters)
-                    .containsOnlyKeys("batches", "applied", "ignored", "resyncs", "noscript", "relocations")
+                    .containsOnlyKeys(
+                            "batches", "applied", "ignored", "resyncs", "noscript", "relocations", "fastWrites")
                     .containsValues(0L);
             assertThat(gauges)
                     .containsExactly(
