@@ -702,7 +702,6 @@ public final class RedisEndpointSink implements EndpointSink {
             args.add(Long.toString(claims[s]));
         }
         int[] stampOf = new int[calls.size()];
-        List<Integer> fastOps = new ArrayList<>();
         for (int k = 0; k < ordered.size(); k++) {
             stampOf[k] = -1;
             keyList.addAll(ordered.get(k).keys());
@@ -715,16 +714,13 @@ public final class RedisEndpointSink implements EndpointSink {
                 stampOf[ordered.size()] = s;
                 ordered.add(c);
                 keyList.addAll(c.keys());
-                if (c.fast()) {
-                    fastOps.add(args.size());
-                }
                 args.addAll(c.args());
             }
         }
         for (NodeId node : nodes) {
             keyList.add(slot < 0 ? keys.writerStamp(node) : keys.writerStamp(node, slot));
         }
-        return new Group(keyList, args, ordered, stampOf, nodes, gens, claims, fastOps);
+        return new Group(keyList, args, ordered, stampOf, nodes, gens, claims);
     }
 
     private static boolean isNoScript(JedisDataException e) {
@@ -752,8 +748,7 @@ public final class RedisEndpointSink implements EndpointSink {
     /**
      * One script call: its keys and arguments, its changes in the order sent, per change the index of
      * its stamp (-1: none), the stamps' nodes, this sink's generations for them and the generations
-     * the call claims them with when they are not this sink's, and where the arguments hold a 'C' or
-     * 'D'.
+     * the call claims them with when they are not this sink's.
      */
     private record Group(
             List<String> keys,
@@ -762,16 +757,19 @@ public final class RedisEndpointSink implements EndpointSink {
             int[] stampOf,
             List<NodeId> stampNodes,
             long[] gens,
-            long[] claims,
-            List<Integer> fastOps) {
-        /** The arguments with every change guarded: for a call sent again after calls that ran. */
+            long[] claims) {
+        /**
+         * The arguments with every change guarded, for a call sent again after calls that ran: tokens
+         * no stamp can hold (apply.lua then guards 'C' and 'D' too, and claims the stamps as usual).
+         */
         List<String> guardedArgs() {
-            if (fastOps.isEmpty()) {
+            if (stampNodes.isEmpty()) {
                 return args;
             }
             List<String> out = new ArrayList<>(args);
-            for (int i : fastOps) {
-                out.set(i, "C".equals(out.get(i)) ? "c" : "d");
+            // ARGV 7 writer id, 8 S, then per stamp: token generation, claim generation
+            for (int s = 0; s < stampNodes.size(); s++) {
+                out.set(8 + 2 * s, "-1");
             }
             return out;
         }
@@ -915,13 +913,15 @@ public final class RedisEndpointSink implements EndpointSink {
         value.append(",\"m\":\"\",\"rt\":\"").append(rtt).append("\",\"event\":");
         EventJson.append(value, e);
         value.append('}');
+        boolean fast = op.equals("C") || op.equals("D");
+        // a fast change carries only what a bare HSET needs (apply.lua derives the rest if need be)
         return new Call(
-                List.of(keys.endpoint(ep), keys.location(ep)),
-                List.of(op, field, value.toString(), Integer.toString(n)),
+                fast ? List.of(keys.endpoint(ep)) : List.of(keys.endpoint(ep), keys.location(ep)),
+                fast ? List.of(op, field, value.toString()) : List.of(op, field, value.toString(), Integer.toString(n)),
                 e.node(),
                 e,
                 key,
-                op.equals("C") || op.equals("D"));
+                fast);
     }
 
     /**

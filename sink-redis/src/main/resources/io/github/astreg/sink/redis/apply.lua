@@ -28,8 +28,8 @@
 -- gave for that (each claim of a caller is a generation it never used before), so that the stamp's
 -- previous holder guards its own next writes.
 --
--- KEYS: two per change, in order: endpoint changes the endpoint hash and the location key; node
--- changes their key twice; then the S stamp keys.
+-- KEYS: per change, in order: the endpoint hash and the location key (only the hash for 'C' and
+-- 'D'); node changes their key twice; then the S stamp keys.
 -- ARGV: 1 channel ('' = do not publish), 2 now, 3 now ms, 4 tombstone retention ms, 5 '1' to skip
 -- publishing when this server has no subscriber (standalone only: in Cluster or after a Sentinel
 -- failover the subscriber may sit on another server), 6 the nodes the sink holds stale (R5) as
@@ -38,7 +38,9 @@
 -- id>:<second>'; then per change:
 --   's' (not a change: the following changes write the fields of stamp i's node): op, i
 --   'c' | 'e' | 'd' (contact, endpoint state, device state): op, field, value, N
---   'C' | 'D' (a contact or device state the caller may write unguarded): as 'c' and 'd'
+--   'C' | 'D' (a contact or device state the caller may write unguarded): op, field, value
+-- (whatever enters Lua costs: Redis hashes every byte of it, so these carry only what the fast
+-- path needs; N and the location key are derived when the stamp turns out not to be the caller's)
 --   'n' (last known node state in the nodes hash): op, node, value, N
 --   'h' (heartbeat hash of a node): op, version, event JSON, TTL ms, status, heartbeatAt,
 --        collector or '', startedAt or ''
@@ -79,10 +81,22 @@ local function version(val)
   return string.sub(val, 7, 52)
 end
 
--- the event JSON inside a value (only cut out when somebody listens)
+-- the event JSON inside a value (only cut out when somebody listens); n, where to start looking
 local function event(val, n)
-  local at = string.find(val, '","event":', n, true)
+  local at = string.find(val, '","event":', n or 53, true)
   return string.sub(val, at + 10, -2)
+end
+
+-- N of a value the sink sent: where its "r" ends
+local function headerEnd(val)
+  return string.find(val, ',"m":"', 53, true) - 1
+end
+
+-- the location key of an endpoint hash key ('<prefix>ep:{name}' -> '<prefix>loc:{name}'; a prefix
+-- has no braces), in the endpoint's slot like the hash
+local function loc(key)
+  local i = string.find(key, '{', 1, true)
+  return string.sub(key, 1, i - 4) .. 'loc:' .. string.sub(key, i)
 end
 
 -- instant string -> epoch milliseconds (0 before 1970: such instants only ever mean "long ago";
@@ -221,25 +235,37 @@ local function heartbeat(key, V, EV, TTL, status, at, collector, startedAt)
   return 1
 end
 
--- Contacts ('c') and device states ('d'), nearly every change, are applied inline: a function call
--- per change is measurable here.
+-- Contacts and device states, nearly every change, are applied inline: a function call per change
+-- is measurable here.
 local results = {}
-local a, j, st = 9 + 2 * S, 1, 0
+local a, k, j, st = 9 + 2 * S, 1, 1, 0
 while a <= #ARGV do
-  local op, key = ARGV[a], KEYS[2 * j - 1]
+  local op, key = ARGV[a], KEYS[k]
+  -- arguments and keys this change takes; for contacts and device states their field and value,
+  -- and, unless written fast, N and the location key
+  local na, nk = 4, 2
+  local field, val, n, lockey
   local fast = false
   if op == 'C' or op == 'D' then
-    if MINE[st] then fast = true elseif op == 'C' then op = 'c' else op = 'd' end
+    field, val, na, nk = ARGV[a + 1], ARGV[a + 2], 3, 1
+    if MINE[st] then
+      fast = true
+    else
+      n, lockey = headerEnd(val), loc(key)
+      if op == 'C' then op = 'c' else op = 'd' end
+    end
+  elseif op == 'c' or op == 'd' then
+    field, val, n, lockey = ARGV[a + 1], ARGV[a + 2], tonumber(ARGV[a + 3]), KEYS[k + 1]
   end
+
   if fast then
     -- the stored field is this caller's own last write and the change is newer: no read (R3 holds)
-    local field, val, n = ARGV[a + 1], ARGV[a + 2], tonumber(ARGV[a + 3])
     local applied = 1
     if redis.call('HSET', key, field, val) == 1 then
       -- the field was gone (the key expired, or a removal took the device state): as when a guarded
       -- write finds no stored value
       if op == 'C' then
-        relocate(key, KEYS[2 * j])
+        relocate(key, loc(key))
       else
         local m = string.match(redis.call('HGET', key, 'e' .. string.sub(field, 2)) or '', MPAT)
         if m and #m == 46 and not (m < string.sub(val, 7, 52)) then
@@ -250,15 +276,13 @@ while a <= #ARGV do
         end
       end
     end
-    if applied == 1 and CH ~= '' then redis.call('PUBLISH', CH, event(val, n)) end
+    if applied == 1 and CH ~= '' then redis.call('PUBLISH', CH, event(val)) end
     results[j] = applied
-    a = a + 4
   elseif op == 's' then
     st = tonumber(ARGV[a + 1])
+    na, nk = 2, 0
     j = j - 1 -- not a change
-    a = a + 2
   elseif op == 'c' or op == 'd' then
-    local field, val = ARGV[a + 1], ARGV[a + 2]
     local V = string.sub(val, 7, 52)
     -- R3: strictly newer wins (a device state also loses to an endpoint removal as new or newer)
     local cur, removal
@@ -273,7 +297,6 @@ while a <= #ARGV do
     if (cv and not (cv < V)) or (m and #m == 46 and not (m < V)) then
       results[j] = 0
     else
-      local n = tonumber(ARGV[a + 3])
       redis.call('HSET', key, field, val)
       if CH ~= '' then redis.call('PUBLISH', CH, event(val, n)) end
       if op == 'd' then
@@ -284,42 +307,39 @@ while a <= #ARGV do
         -- unless liveness, expiry and registration are unchanged (an RTT or user agent refresh),
         -- the location and the key's lifetime may have changed; a tombstone's lifetime follows its
         -- version, so a newer removal always relocates
-        relocate(key, KEYS[2 * j])
+        relocate(key, lockey)
       end
       results[j] = 1
     end
-    a = a + 4
   elseif op == 'e' then
-    results[j] = endpointState(key, KEYS[2 * j], ARGV[a + 1], ARGV[a + 2], tonumber(ARGV[a + 3]))
-    a = a + 4
+    results[j] = endpointState(key, KEYS[k + 1], ARGV[a + 1], ARGV[a + 2], tonumber(ARGV[a + 3]))
   elseif op == 'n' then
-    local V, val, n = string.sub(ARGV[a + 2], 7, 52), ARGV[a + 2], tonumber(ARGV[a + 3])
+    local V, nval, nn = string.sub(ARGV[a + 2], 7, 52), ARGV[a + 2], tonumber(ARGV[a + 3])
     local cv = version(redis.call('HGET', key, ARGV[a + 1]))
     if cv and not (cv < V) then
       results[j] = 0
     else
-      redis.call('HSET', key, ARGV[a + 1], val)
-      if CH ~= '' then redis.call('PUBLISH', CH, event(val, n)) end
+      redis.call('HSET', key, ARGV[a + 1], nval)
+      if CH ~= '' then redis.call('PUBLISH', CH, event(nval, nn)) end
       results[j] = 1
     end
-    a = a + 4
   elseif op == 'l' then
     -- a node turning stale only matters when the location names it (its contacts lose rank), a node
     -- turning fresh only when it does not (its contacts gain rank); otherwise the best contact stays
     local node, turned = ARGV[a + 1], ARGV[a + 2]
-    if (turned == 's') == (redis.call('GET', KEYS[2 * j]) == node) then
-      relocate(key, KEYS[2 * j])
+    if (turned == 's') == (redis.call('GET', KEYS[k + 1]) == node) then
+      relocate(key, KEYS[k + 1])
       results[j] = 1
     else
       results[j] = 0
     end
-    a = a + 3
+    na = 3
   else
     results[j] = heartbeat(key, ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5],
       ARGV[a + 6], ARGV[a + 7])
-    a = a + 8
+    na = 8
   end
-  j = j + 1
+  a, k, j = a + na, k + nk, j + 1
 end
 for i = 1, S do
   if MINE[i] then
