@@ -22,6 +22,8 @@ import org.openjdk.jmh.runner.options.CommandLineOptions;
  * java -jar benchmarks.jar load [options]           the end-to-end load harness (--help)
  * java -jar benchmarks.jar ab A.jar B.jar OPERATION   two builds on one core benchmark in one JVM,
  *                                                   alternating slices (see Interleaved)
+ * java -jar benchmarks.jar redis-ratio [options]    sink-redis and its baseline in alternating
+ *                                                   slices (see RedisSinkRatio)
  * </pre>
  */
 public final class BenchMain {
@@ -34,6 +36,10 @@ public final class BenchMain {
         }
         if (args.length > 0 && args[0].equals("ab")) {
             System.exit(io.github.astreg.benchmarks.ab.Interleaved.run(Arrays.copyOfRange(args, 1, args.length)));
+            return;
+        }
+        if (args.length > 0 && args[0].equals("redis-ratio")) {
+            System.exit(io.github.astreg.benchmarks.sink.RedisSinkRatio.run(Arrays.copyOfRange(args, 1, args.length)));
             return;
         }
         if (args.length > 0 && args[0].equals("jmh")) {

@@ -39,10 +39,14 @@ import redis.clients.jedis.UnifiedJedis;
  *   <li>{@code astregSink}: {@link RedisEndpointSink#write}: per change the version-guarded Lua
  *       script (EVALSHA), location recomputed, PUBLISH on the events channel; one pipeline per batch.
  *   <li>{@code pipelinedHset}: the baseline with no library around Jedis: one HSET per change of
- *       the same key and field ({@code <prefix>ep:{PJSIP/1xxxx}}, {@code c:<node>:<uri>} or
- *       {@code d:<node>}) with a JSON value of the same size encoded beforehand, one pipeline per
- *       batch; no version guard, no location, no publish.
+ *       the same key and field, under a prefix of its own ({@code <prefix>base:ep:{PJSIP/1xxxx}},
+ *       {@code c:<node>:<uri>} or {@code d:<node>}), with the change's JSON encoded beforehand, one
+ *       pipeline per batch; no version guard, no location, no publish.
  * </ul>
+ *
+ * <p>The baseline has keys of its own, as many and of the same shape as the sink's, so that neither
+ * side's writes change what the other finds (a field the sink finds written by someone else sends
+ * it down its slowest path), while Redis holds the same amount of data for both.
  *
  * <p>Every run uses a unique key prefix ({@code astreg-bench-<uuid>:}) and deletes its keys at the end.
  * Target: astregSink ≥ 0.5 × pipelinedHset.
@@ -68,6 +72,7 @@ public class RedisSinkBenchmark {
     private UnifiedJedis client;
     private ChangeStream stream;
     private RedisKeys keys;
+    private RedisKeys baseKeys;
     private List<EndpointStateEvent> batch;
     private String[] hsetKeys;
     private String[] hsetFields;
@@ -77,6 +82,7 @@ public class RedisSinkBenchmark {
     public void setUp() {
         prefix = BenchStores.keyPrefix();
         keys = RedisKeys.withPrefix(prefix);
+        baseKeys = RedisKeys.withPrefix(prefix + "base:");
         client = BenchStores.redis(BenchStores.redisUri());
         sink = RedisEndpointSink.builder(RedisSinkConfig.builder()
                         .uri(BenchStores.redisUri())
@@ -107,7 +113,7 @@ public class RedisSinkBenchmark {
         for (int k = 0; k < batch.size(); k++) {
             EndpointStateEvent e = batch.get(k);
             EndpointId ep = e.endpoint().orElseThrow();
-            hsetKeys[k] = keys.endpoint(ep);
+            hsetKeys[k] = baseKeys.endpoint(ep);
             hsetFields[k] = e.change() instanceof ContactChange c
                     ? RedisKeys.contactField(e.node(), c.uri())
                     : RedisKeys.deviceField(e.node());
@@ -134,7 +140,7 @@ public class RedisSinkBenchmark {
             String field = e.change() instanceof ContactChange c
                     ? RedisKeys.contactField(e.node(), c.uri())
                     : RedisKeys.deviceField(e.node());
-            rows.add(new String[] {keys.endpoint(ep), field, EventJson.write(e)});
+            rows.add(new String[] {baseKeys.endpoint(ep), field, EventJson.write(e)});
         }
         try (AbstractPipeline p = client.pipelined()) {
             for (String[] r : rows) {
