@@ -42,13 +42,7 @@ class LastWriterIT {
     private final Instant t0 = Instant.now().truncatedTo(ChronoUnit.MILLIS);
 
     private RedisEndpointSink sink() {
-        RedisEndpointSink s = RedisEndpointSink.builder(RedisTestSupport.config(redis.prefix())
-                        .heartbeatTtl(Duration.ofMinutes(5))
-                        .build())
-                .build();
-        s.start();
-        redis.closeAfter(s);
-        return s;
+        return redis.sink();
     }
 
     /** A contact refresh at {@code t0 + ms}: only the RTT differs between refreshes of one registration. */

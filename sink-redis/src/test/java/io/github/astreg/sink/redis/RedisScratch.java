@@ -1,5 +1,6 @@
 package io.github.astreg.sink.redis;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.extension.AfterEachCallback;
@@ -57,6 +58,19 @@ final class RedisScratch implements BeforeEachCallback, AfterEachCallback {
 
     RedisClient raw() {
         return raw;
+    }
+
+    /**
+     * A started sink on this test's prefix, closed after the test. Its heartbeat TTL is five
+     * minutes: heartbeats of changes dated in the past must not be deleted as soon as written.
+     */
+    RedisEndpointSink sink() {
+        RedisEndpointSink s = RedisEndpointSink.builder(RedisTestSupport.config(prefix)
+                        .heartbeatTtl(Duration.ofMinutes(5))
+                        .build())
+                .build();
+        s.start();
+        return closeAfter(s);
     }
 
     /** Closes {@code c} after the test, after what was handed over before it. */

@@ -40,14 +40,7 @@ class ScriptBatchIT {
     final RedisScratch redis = new RedisScratch();
 
     private RedisEndpointSink sink() {
-        // heartbeats older than the TTL would be deleted as soon as written, and written again
-        RedisEndpointSink s = RedisEndpointSink.builder(RedisTestSupport.config(redis.prefix())
-                        .heartbeatTtl(Duration.ofMinutes(5))
-                        .build())
-                .build();
-        s.start();
-        redis.closeAfter(s);
-        return s;
+        return redis.sink();
     }
 
     private RedisEndpointRegistry registry() {
