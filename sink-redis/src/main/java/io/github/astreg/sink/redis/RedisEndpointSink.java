@@ -122,11 +122,11 @@ public final class RedisEndpointSink implements EndpointSink {
     /** This sink's id in the writer stamps (see apply.lua): unique per instance, so per start of a process. */
     private final String writerId = UUID.randomUUID().toString();
     /**
-     * Per node: the generation of this sink's writer token. A kept change whose {@link Kept#gen()}
-     * equals it is, as far as this sink can prove, what the store holds (see apply.lua); raised
-     * whenever a call finds the node's stamp claimed by someone else, or a batch failed.
+     * Per stamp: the generation of this sink's writer token. A kept change whose {@link Kept#gen()}
+     * equals its stamp's is, as far as this sink can prove, what the store holds (see apply.lua);
+     * raised whenever a call finds the stamp claimed by someone else, or a batch failed.
      */
-    private final Map<NodeId, long[]> generations = new HashMap<>();
+    private final Map<Stamp, long[]> generations = new HashMap<>();
 
     private final AtomicLong fastWrites = new AtomicLong();
     private final Set<IndexEntry> indexed = new HashSet<>();
@@ -622,7 +622,7 @@ public final class RedisEndpointSink implements EndpointSink {
             for (int s = 0; s < stamps; s++) {
                 held[s] = isOne(list.get(n + s));
                 if (!held[s]) {
-                    long[] gen = generation(g.stampNodes().get(s));
+                    long[] gen = generation(g.stampNodes().get(s), g.slot());
                     gen[0] = Math.max(gen[0], g.claims()[s]);
                 }
             }
@@ -652,10 +652,21 @@ public final class RedisEndpointSink implements EndpointSink {
         return r instanceof Long l && l == 1L;
     }
 
-    /** This sink's current token generation for {@code node} (a mutable cell). */
-    private long[] generation(NodeId node) {
-        return generations.computeIfAbsent(node, k -> new long[1]);
+    /**
+     * This sink's current token generation (a mutable cell) for the stamp of {@code node}'s fields
+     * in {@code slot} (-1 outside Cluster, where a node has one stamp).
+     */
+    private long[] generation(NodeId node, int slot) {
+        return generations.computeIfAbsent(new Stamp(node, slot), k -> new long[1]);
     }
+
+    /** The Cluster slot of {@code endpoint}'s keys, or -1 outside Cluster (one stamp per node). */
+    private int stampSlot(EndpointId endpoint) {
+        return client instanceof RedisClusterClient ? JedisClusterCRC16.getSlot(keys.endpoint(endpoint)) : -1;
+    }
+
+    /** A writer stamp: a node's fields, in one Cluster slot or (slot -1) everywhere. */
+    private record Stamp(NodeId node, int slot) {}
 
     /**
      * After a failed batch or a data loss: nothing kept counts as proven what the store holds, so the
@@ -695,7 +706,7 @@ public final class RedisEndpointSink implements EndpointSink {
         long[] gens = new long[stamps];
         long[] claims = new long[stamps];
         for (int s = 0; s < stamps; s++) {
-            gens[s] = generation(nodes.get(s))[0];
+            gens[s] = generation(nodes.get(s), slot)[0];
             // unique per call of a batch, above every generation used before (see settle)
             claims[s] = gens[s] + 1 + index;
             args.add(Long.toString(gens[s]));
@@ -720,7 +731,7 @@ public final class RedisEndpointSink implements EndpointSink {
         for (NodeId node : nodes) {
             keyList.add(slot < 0 ? keys.writerStamp(node) : keys.writerStamp(node, slot));
         }
-        return new Group(keyList, args, ordered, stampOf, nodes, gens, claims);
+        return new Group(keyList, args, ordered, stampOf, nodes, slot, gens, claims);
     }
 
     private static boolean isNoScript(JedisDataException e) {
@@ -747,7 +758,8 @@ public final class RedisEndpointSink implements EndpointSink {
 
     /**
      * One script call: its keys and arguments, its changes in the order sent, per change the index of
-     * its stamp (-1: none), the stamps' nodes, this sink's generations for them and the generations
+     * its stamp (-1: none), the stamps' nodes and slot (-1 outside Cluster), this sink's generations
+     * for them and the generations
      * the call claims them with when they are not this sink's.
      */
     private record Group(
@@ -756,6 +768,7 @@ public final class RedisEndpointSink implements EndpointSink {
             List<Call> calls,
             int[] stampOf,
             List<NodeId> stampNodes,
+            int slot,
             long[] gens,
             long[] claims) {
         /**
@@ -950,12 +963,15 @@ public final class RedisEndpointSink implements EndpointSink {
      * over the samples this sink wrote since the registration began (a removal or a change without
      * RTT starts again), empty when the change carries no RTT or is a removal. A change as old as the
      * recorded one (a retried or replayed batch) gets what was computed for it; an older one is not
-     * counted.
+     * counted. Also decides whether the change may go fast ('C' or 'D').
      */
     private Keep keep(EndpointStateEvent e, ContactChange c) {
         String[] rt = {""};
         boolean[] fast = {false};
-        long gen = generation(e.node())[0];
+        // node changes have no stamp, and are never fast
+        long gen = e.endpoint().isPresent()
+                ? generation(e.node(), stampSlot(e.endpoint().get()))[0]
+                : -2;
         ObservationKey observationKey = e.key();
         kept.compute(observationKey, (key, old) -> {
             boolean newer = old == null || e.version().isNewerThan(old.event().version());
