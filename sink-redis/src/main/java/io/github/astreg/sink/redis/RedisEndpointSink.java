@@ -62,8 +62,8 @@ import redis.clients.jedis.util.JedisClusterCRC16;
  * (R3, strictly newer wins, removals kept as tombstones for {@code tombstoneRetention}), location
  * recomputed (R2, contacts of nodes the store holds stale last: R5), contact and key TTLs (R4), and a
  * PUBLISH of the change's {@link EventJson} on {@code <prefix>events} when it was applied. Where
- * the sink can prove a field holds its own last write (per node, a writer stamp that no other sink
- * took since), a newer change that cannot move the location is written without reading the stored
+ * the sink can prove a field holds its own last write (a writer stamp per node, per node and slot in
+ * Cluster, that no other sink took since), a newer change that cannot move the location is written without reading the stored
  * version first; see the module's README, "The last-writer fast path". A batch
  * is one pipeline (one round trip, or one per master in Cluster) and one script call carries up to
  * 64 changes (in Cluster, of one slot), each applied atomically. A batch is not a transaction, but
@@ -674,8 +674,8 @@ public final class RedisEndpointSink implements EndpointSink {
      */
     private void forgetWhatTheStoreHolds() {
         for (long[] gen : generations.values()) {
-            // past any claim the failed batch may have made unseen (at most one per call)
-            gen[0] += 1 << 20;
+            // past any claim the failed batch may have made unseen (one per call, so far fewer than this)
+            gen[0] += 1L << 32;
         }
     }
 
@@ -740,7 +740,7 @@ public final class RedisEndpointSink implements EndpointSink {
     }
 
     /**
-     * One change: its two keys and its arguments (see apply.lua); for a change of a node's fields in
+     * One change: its keys and its arguments (see apply.lua); for a change of a node's fields in
      * an endpoint hash also the node whose stamp guards them, and for a contact or device state the
      * change itself and its key in {@link #kept}. {@code fast}: sent as 'C' or 'D'.
      */
@@ -759,8 +759,7 @@ public final class RedisEndpointSink implements EndpointSink {
     /**
      * One script call: its keys and arguments, its changes in the order sent, per change the index of
      * its stamp (-1: none), the stamps' nodes and slot (-1 outside Cluster), this sink's generations
-     * for them and the generations
-     * the call claims them with when they are not this sink's.
+     * for them, and the generations the call claims them with when they are not this sink's.
      */
     private record Group(
             List<String> keys,
