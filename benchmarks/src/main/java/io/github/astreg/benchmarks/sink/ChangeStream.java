@@ -23,7 +23,9 @@ import java.util.Optional;
  * Every change really changes the stored row, so a store cannot short-cut it.
  */
 public final class ChangeStream {
-    private static final int STRIDE = 7919;
+    /** Step between the phones of consecutive changes; the number of phones must not be a multiple. */
+    static final int STRIDE = 7919;
+
     private static final DeviceState[] CALL = {
         DeviceState.RINGING, DeviceState.INUSE, DeviceState.ONHOLD, DeviceState.INUSE, DeviceState.NOT_INUSE
     };

@@ -21,38 +21,87 @@ import java.util.Locale;
 public final class RedisSinkRatio {
     private RedisSinkRatio() {}
 
-    public static int run(String[] args) {
-        int rounds = 30;
-        long sliceMs = 200;
-        long warmupS = 5;
-        int endpoints = 10_000;
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (a.equals("--help")) {
-                System.out.println("usage: redis-ratio [--rounds N] [--slice-ms M] [--warmup-s S] [--endpoints E]");
-                return 0;
-            }
-            if (i + 1 >= args.length) {
-                System.err.println("missing value after " + a);
-                return 2;
-            }
-            String v = args[++i];
-            try {
-                switch (a) {
-                    case "--rounds" -> rounds = positive(a, v);
-                    case "--slice-ms" -> sliceMs = positive(a, v);
-                    case "--warmup-s" -> warmupS = Integer.parseInt(v);
-                    case "--endpoints" -> endpoints = positive(a, v);
-                    default -> {
-                        System.err.println("unknown option " + a + " (--help)");
-                        return 2;
-                    }
+    /** What {@code redis-ratio} was asked for. */
+    record Options(int rounds, long sliceMs, long warmupS, int endpoints) {
+        static final String USAGE = "usage: redis-ratio [--rounds N] [--slice-ms M] [--warmup-s S] [--endpoints E]";
+
+        /**
+         * Parses the command line (defaults: 30 rounds of 200 ms, 5 s of warm-up, 10 000 endpoints).
+         *
+         * @throws IllegalArgumentException naming every bad option at once
+         */
+        static Options parse(String[] args) {
+            int rounds = 30;
+            long sliceMs = 200;
+            long warmupS = 5;
+            int endpoints = 10_000;
+            List<String> errors = new ArrayList<>();
+            for (int i = 0; i < args.length; i++) {
+                String a = args[i];
+                if (!List.of("--rounds", "--slice-ms", "--warmup-s", "--endpoints")
+                        .contains(a)) {
+                    errors.add("unknown option '" + a + "'");
+                    continue;
                 }
-            } catch (IllegalArgumentException e) {
-                System.err.println(e.getMessage());
-                return 2;
+                if (i + 1 >= args.length) {
+                    errors.add(a + ": missing value");
+                    continue;
+                }
+                String v = args[++i];
+                long n;
+                try {
+                    n = Long.parseLong(v);
+                } catch (NumberFormatException e) {
+                    errors.add(a + ": must be a number, was '" + v + "'");
+                    continue;
+                }
+                long min = a.equals("--warmup-s") ? 0 : 1;
+                long max = switch (a) {
+                    case "--rounds" -> 100_000;
+                    case "--slice-ms" -> 60_000;
+                    case "--warmup-s" -> 3_600;
+                    default -> 1_000_000;
+                };
+                if (n < min || n > max) {
+                    errors.add(a + ": must be " + min + ".." + max + ", was " + v);
+                    continue;
+                }
+                if (a.equals("--endpoints") && n % ChangeStream.STRIDE == 0) {
+                    errors.add(a + ": must be no multiple of " + ChangeStream.STRIDE + " (ChangeStream), was " + v);
+                    continue;
+                }
+                switch (a) {
+                    case "--rounds" -> rounds = (int) n;
+                    case "--slice-ms" -> sliceMs = n;
+                    case "--warmup-s" -> warmupS = n;
+                    default -> endpoints = (int) n;
+                }
             }
+            if (!errors.isEmpty()) {
+                throw new IllegalArgumentException(String.join("; ", errors));
+            }
+            return new Options(rounds, sliceMs, warmupS, endpoints);
         }
+    }
+
+    /** Runs the comparison and prints it; returns the process exit code (2 for bad options). */
+    public static int run(String[] args) {
+        if (List.of(args).contains("--help")) {
+            System.out.println(Options.USAGE);
+            return 0;
+        }
+        Options o;
+        try {
+            o = Options.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.err.println(Options.USAGE);
+            return 2;
+        }
+        int rounds = o.rounds();
+        long sliceMs = o.sliceMs();
+        long warmupS = o.warmupS();
+        int endpoints = o.endpoints();
         RedisSinkBenchmark b = new RedisSinkBenchmark();
         b.endpoints = endpoints;
         b.setUp();
@@ -120,13 +169,5 @@ public final class RedisSinkRatio {
 
     private static double rate(long[] changesAndNanos) {
         return changesAndNanos[0] * 1e9 / changesAndNanos[1];
-    }
-
-    private static int positive(String option, String value) {
-        int v = Integer.parseInt(value);
-        if (v <= 0) {
-            throw new IllegalArgumentException(option + " must be positive, was " + value);
-        }
-        return v;
     }
 }
