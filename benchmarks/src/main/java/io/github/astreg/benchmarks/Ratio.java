@@ -34,6 +34,11 @@ public record Ratio(String title, String subject, String baseline, double target
                         "RedisSinkBenchmark.pipelinedHset",
                         0.5),
                 new Ratio(
+                        "sink-redis: RedisEndpointSink vs hand-written pipelined HSET that encodes the events too",
+                        "RedisSinkBenchmark.astregSink",
+                        "RedisSinkBenchmark.pipelinedHsetEncoding",
+                        0),
+                new Ratio(
                         "sink-jdbc: JdbcEndpointSink vs one autocommit upsert per event",
                         "JdbcSinkBenchmark.astregSink",
                         "JdbcSinkBenchmark.autocommitUpsert",

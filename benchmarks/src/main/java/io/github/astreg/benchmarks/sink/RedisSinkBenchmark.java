@@ -42,6 +42,9 @@ import redis.clients.jedis.UnifiedJedis;
  *       the same key and field, under a prefix of its own ({@code <prefix>base:ep:{PJSIP/1xxxx}},
  *       {@code c:<node>:<uri>} or {@code d:<node>}), with the change's JSON encoded beforehand, one
  *       pipeline per batch; no version guard, no location, no publish.
+ *   <li>{@code pipelinedHsetEncoding}: the same, with each change encoded by core's {@link EventJson}
+ *       inside the measurement, as a hand-written sink handed the same events would have to (the
+ *       sink encodes inside {@code write} too). Not the issue's baseline; printed beside it.
  * </ul>
  *
  * <p>The baseline has keys of its own, as many and of the same shape as the sink's, so that neither
@@ -154,6 +157,17 @@ public class RedisSinkBenchmark {
     @OperationsPerInvocation(BATCH)
     public void astregSink() {
         sink.write(batch);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public void pipelinedHsetEncoding() {
+        try (AbstractPipeline p = client.pipelined()) {
+            for (int k = 0; k < BATCH; k++) {
+                p.hset(hsetKeys[k], hsetFields[k], EventJson.write(batch.get(k)));
+            }
+            p.sync();
+        }
     }
 
     @Benchmark
