@@ -110,6 +110,9 @@ public final class LoadHarness {
     }
 
     private static final class Run {
+        /** Phones read per pipelined round of the Redis completeness check. */
+        private static final int REDIS_CHECK_CHUNK = 1024;
+
         private final LoadOptions o;
         private final List<AutoCloseable> cleanup = new ArrayList<>();
         private final Map<String, String> report = new LinkedHashMap<>();
@@ -126,6 +129,8 @@ public final class LoadHarness {
         private Subscription postgresCoverage;
         /** Phones whose Redis hash was seen complete; only the others are read again. */
         private boolean[] completeInRedis;
+        /** The first phone not yet seen complete in Redis (see {@link #redisComplete}). */
+        private int redisCursor;
 
         Run(LoadOptions o) {
             this.o = o;
@@ -445,34 +450,46 @@ public final class LoadHarness {
             if (completeInRedis == null) {
                 completeInRedis = new boolean[o.totalPhones()];
             }
-            // only phones not yet seen complete are read again: 100 000 HLENs per check took Redis
-            // and this JVM CPU from the sinks being measured
-            List<Integer> asked = new ArrayList<>();
-            List<Response<Long>> lengths = new ArrayList<>();
-            try (AbstractPipeline p = redis.pipelined()) {
-                for (int n = 0; n < o.nodes(); n++) {
-                    for (int i = 0; i < o.phonesPerNode(); i++) {
-                        int phone = n * o.phonesPerNode() + i;
-                        if (!completeInRedis[phone]) {
-                            asked.add(phone);
-                            lengths.add(p.hlen(keys.endpoint(EndpointId.pjsip(FakeNodes.extension(n, i)))));
-                        }
+            // Phones are read in order from the first not yet seen complete, in pipelined chunks, and a
+            // check stops at the first chunk with a phone still incomplete: reading every incomplete
+            // phone on each check (every 50 ms) cost Redis 531 000 HLENs, 0.5 s of its CPU, in one
+            // 100 000-phone cold start, taken from the sinks being measured. Each phone is read once
+            // when complete, plus at most one chunk per check.
+            int phones = o.totalPhones();
+            while (redisCursor < phones) {
+                int from = redisCursor;
+                int to = Math.min(phones, from + REDIS_CHECK_CHUNK);
+                List<Response<Long>> lengths = new ArrayList<>(to - from);
+                try (AbstractPipeline p = redis.pipelined()) {
+                    for (int phone = from; phone < to; phone++) {
+                        int n = phone / o.phonesPerNode();
+                        int i = phone % o.phonesPerNode();
+                        lengths.add(
+                                completeInRedis[phone]
+                                        ? null
+                                        : p.hlen(keys.endpoint(EndpointId.pjsip(FakeNodes.extension(n, i)))));
+                    }
+                    p.sync();
+                }
+                boolean chunkComplete = true;
+                for (int phone = from; phone < to; phone++) {
+                    Response<Long> length = lengths.get(phone - from);
+                    // endpoint state and device state; a contact too on an AMI node (ARI lists none)
+                    int expected = phone / o.phonesPerNode() < o.ariNodes() ? 2 : 3;
+                    if (length != null && length.get() >= expected) {
+                        completeInRedis[phone] = true;
+                    } else if (length != null) {
+                        chunkComplete = false;
                     }
                 }
-                p.sync();
-            }
-            boolean all = true;
-            for (int k = 0; k < asked.size(); k++) {
-                int phone = asked.get(k);
-                // endpoint state and device state; a contact too on an AMI node (ARI lists none)
-                int expected = phone / o.phonesPerNode() < o.ariNodes() ? 2 : 3;
-                if (lengths.get(k).get() >= expected) {
-                    completeInRedis[phone] = true;
-                } else {
-                    all = false;
+                while (redisCursor < to && completeInRedis[redisCursor]) {
+                    redisCursor++;
+                }
+                if (!chunkComplete) {
+                    return false;
                 }
             }
-            return all;
+            return true;
         }
 
         private boolean postgresComplete(int contacts, int endpoints) throws SQLException {
