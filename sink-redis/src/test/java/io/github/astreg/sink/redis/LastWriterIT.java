@@ -259,6 +259,65 @@ class LastWriterIT {
         }
     }
 
+    /**
+     * Another writer writing between two script calls of one batch, both of which find the stamp
+     * taken and claim it: each call claims with a generation of its own, so what the first call wrote
+     * is not taken as proven by the second call's claim, and the next batch guards it. (With one claim
+     * generation for both calls the next batch would write over the other's newer changes.)
+     */
+    @Test
+    void anotherWriterBetweenTwoCallsOfOneBatchIsNeverOverwritten() throws Exception {
+        try (GatedRedisProxy proxy = new GatedRedisProxy(RedisTestSupport.PORT)) {
+            RedisEndpointSink a =
+                    redis.closeAfter(RedisEndpointSink.builder(RedisTestSupport.config(proxy.port(), redis.prefix())
+                                    .heartbeatTtl(Duration.ofMinutes(5))
+                                    .build())
+                            .build());
+            a.start();
+            RedisEndpointSink b = sink();
+            String stamp = redis.keys().writerStamp(NodeId.of(NODE));
+            int fields = 12; // the sink's first call of a batch carries 8 changes, the second the rest
+            b.write(fieldRefreshes(0, fields, 1));
+            String stampOfB = redis.raw().get(stamp);
+
+            proxy.holdAfter("EVALSHA", 1);
+            java.util.concurrent.CompletableFuture<Void> batch =
+                    java.util.concurrent.CompletableFuture.runAsync(() -> a.write(fieldRefreshes(0, fields, 100)));
+            assertThat(proxy.awaitHeld(Duration.ofSeconds(10))).isTrue();
+            // the first call ran (it claimed the stamp); the second waits in the proxy
+            assertThat(RedisTestSupport.await(
+                            Duration.ofSeconds(10),
+                            () -> !stampOfB.equals(redis.raw().get(stamp))))
+                    .isTrue();
+            List<EndpointStateEvent> newer = fieldRefreshes(0, 8, 1000);
+            b.write(newer);
+            proxy.release();
+            batch.get(10, java.util.concurrent.TimeUnit.SECONDS);
+
+            // newer than a's own last writes of these fields, older than b's
+            a.write(fieldRefreshes(0, 8, 200));
+
+            for (int f = 0; f < 8; f++) {
+                assertThat(storedVersion(PHONE, contactField(NODE, fieldUri(f))))
+                        .as("field %d", f)
+                        .isEqualTo(v(newer.get(f)));
+            }
+        }
+    }
+
+    private static String fieldUri(int f) {
+        return "sip:" + f + "@10.0.0.4:5060";
+    }
+
+    /** Refreshes of fields {@code from..to-1} (contacts of one registration each), at {@code ms}, {@code ms + 1}, … */
+    private List<EndpointStateEvent> fieldRefreshes(int from, int to, long ms) {
+        List<EndpointStateEvent> out = new ArrayList<>();
+        for (int f = from; f < to; f++) {
+            out.add(refresh(NODE, PHONE, fieldUri(f), ms + f, t0));
+        }
+        return out;
+    }
+
     private long interleave(Random random, long seed) throws Exception {
         String prefix = "s" + seed + "-";
         List<String> phones = List.of("PJSIP/" + prefix + "1", "PJSIP/" + prefix + "2");
