@@ -1,9 +1,13 @@
 package io.github.astreg.benchmarks.sink;
 
+import io.github.astreg.benchmarks.store.BenchStores;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import redis.clients.jedis.UnifiedJedis;
 
 /**
  * sink-redis against its baseline with the two sides alternating in slices of time, in one JVM on
@@ -18,6 +22,12 @@ import java.util.Locale;
  * own writes, not the preparation of the next batch. Printed: each side's changes/s over all rounds,
  * their ratio, and the spread of the per-round ratios; then the same against {@code
  * pipelinedHsetEncoding}, the baseline that encodes the events inside its time, as the sink does.
+ *
+ * <p>Also printed, per change and side: the writing thread's CPU time, Redis' CPU time (the server's
+ * {@code used_cpu_user + used_cpu_sys} from {@code INFO cpu}, read between slices over a connection
+ * of its own), and how much of the writing time Redis was busy. A side bound by Redis shows Redis busy
+ * nearly all its time; whatever Redis spends per change beyond the baseline caps the ratio, however
+ * cheap the client.
  */
 public final class RedisSinkRatio {
     private RedisSinkRatio() {}
@@ -106,23 +116,25 @@ public final class RedisSinkRatio {
         RedisSinkBenchmark b = new RedisSinkBenchmark();
         b.endpoints = endpoints;
         b.setUp();
-        try {
+        try (UnifiedJedis stats = BenchStores.redis(BenchStores.redisUri())) {
+            Meter meter = new Meter(stats);
             long warmupEnd = System.nanoTime() + warmupS * 1_000_000_000L;
             while (System.nanoTime() < warmupEnd) {
                 for (int side = 0; side < SIDES; side++) {
-                    slice(b, side, 100);
+                    meter.slice(b, side, 100);
                 }
             }
-            long[][] totals = new long[SIDES][2];
+            long[][] totals = new long[SIDES][FIGURES];
             List<List<Double>> ratios = List.of(new ArrayList<>(rounds), new ArrayList<>(rounds));
             for (int r = 0; r < rounds; r++) {
                 // rotate which side goes first, so that none always follows another
                 long[][] round = new long[SIDES][];
                 for (int k = 0; k < SIDES; k++) {
                     int side = (r + k) % SIDES;
-                    round[side] = slice(b, side, sliceMs);
-                    totals[side][0] += round[side][0];
-                    totals[side][1] += round[side][1];
+                    round[side] = meter.slice(b, side, sliceMs);
+                    for (int f = 0; f < FIGURES; f++) {
+                        totals[side][f] += round[side][f];
+                    }
                 }
                 ratios.get(0).add(rate(round[SINK]) / rate(round[HSET]));
                 ratios.get(1).add(rate(round[SINK]) / rate(round[HSET_ENCODING]));
@@ -146,6 +158,19 @@ public final class RedisSinkRatio {
                     rate(totals[HSET_ENCODING]),
                     rate(totals[SINK]) / rate(totals[HSET_ENCODING]),
                     ratios.get(1).get(rounds / 2));
+            System.out.println("  per change: writing time, the writing thread's CPU, Redis' CPU, Redis busy");
+            String[] names = {"RedisEndpointSink", "pipelined HSET", "pipelined HSET encoding"};
+            for (int side = 0; side < SIDES; side++) {
+                long[] t = totals[side];
+                System.out.printf(
+                        Locale.ROOT,
+                        "    %-24s %5.2f us  %5.2f us  %5.2f us  %3.0f %%%n",
+                        names[side],
+                        t[NANOS] / 1000.0 / t[CHANGES],
+                        t[CLIENT_CPU_NANOS] / 1000.0 / t[CHANGES],
+                        t[REDIS_CPU_MICROS] / (double) t[CHANGES],
+                        100.0 * t[REDIS_CPU_MICROS] * 1000.0 / t[NANOS]);
+            }
             return 0;
         } finally {
             b.tearDown();
@@ -157,26 +182,63 @@ public final class RedisSinkRatio {
     private static final int HSET_ENCODING = 2;
     private static final int SIDES = 3;
 
-    /** Runs one side for about {@code ms}; returns {changes, nanos spent writing}. */
-    private static long[] slice(RedisSinkBenchmark b, int side, long ms) {
-        long end = System.nanoTime() + ms * 1_000_000L;
-        long changes = 0;
-        long spent = 0;
-        while (System.nanoTime() < end) {
-            b.nextBatch();
-            long t = System.nanoTime();
-            switch (side) {
-                case SINK -> b.astregSink();
-                case HSET -> b.pipelinedHset();
-                default -> b.pipelinedHsetEncoding();
-            }
-            spent += System.nanoTime() - t;
-            changes += RedisSinkBenchmark.BATCH;
+    /** What a slice measures, as indexes of its figures. */
+    private static final int CHANGES = 0;
+
+    private static final int NANOS = 1;
+    private static final int CLIENT_CPU_NANOS = 2;
+    private static final int REDIS_CPU_MICROS = 3;
+    private static final int FIGURES = 4;
+
+    /** Runs slices of one side, measuring time and the CPU of both ends. */
+    private static final class Meter {
+        private final UnifiedJedis stats;
+        private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+
+        Meter(UnifiedJedis stats) {
+            this.stats = stats;
         }
-        return new long[] {changes, spent};
+
+        /**
+         * Runs one side for about {@code ms}; returns its figures: changes, nanoseconds spent writing,
+         * nanoseconds of this thread's CPU while writing, microseconds of Redis' CPU over the slice
+         * (when Redis has nothing to do while the next batch is prepared, it spends nothing).
+         */
+        long[] slice(RedisSinkBenchmark b, int side, long ms) {
+            long redisBefore = redisCpuMicros();
+            long end = System.nanoTime() + ms * 1_000_000L;
+            long[] f = new long[FIGURES];
+            while (System.nanoTime() < end) {
+                b.nextBatch();
+                long cpu = threads.getCurrentThreadCpuTime();
+                long t = System.nanoTime();
+                switch (side) {
+                    case SINK -> b.astregSink();
+                    case HSET -> b.pipelinedHset();
+                    default -> b.pipelinedHsetEncoding();
+                }
+                f[NANOS] += System.nanoTime() - t;
+                f[CLIENT_CPU_NANOS] += threads.getCurrentThreadCpuTime() - cpu;
+                f[CHANGES] += RedisSinkBenchmark.BATCH;
+            }
+            f[REDIS_CPU_MICROS] = redisCpuMicros() - redisBefore;
+            return f;
+        }
+
+        /** The server's user and system CPU time so far, in microseconds ({@code INFO cpu}). */
+        private long redisCpuMicros() {
+            double seconds = 0;
+            for (String line : stats.info("cpu").split("\r?\n")) {
+                if (line.startsWith("used_cpu_user:") || line.startsWith("used_cpu_sys:")) {
+                    seconds += Double.parseDouble(
+                            line.substring(line.indexOf(':') + 1).trim());
+                }
+            }
+            return Math.round(seconds * 1e6);
+        }
     }
 
-    private static double rate(long[] changesAndNanos) {
-        return changesAndNanos[0] * 1e9 / changesAndNanos[1];
+    private static double rate(long[] figures) {
+        return figures[CHANGES] * 1e9 / figures[NANOS];
     }
 }
