@@ -268,12 +268,7 @@ class LastWriterIT {
     @Test
     void anotherWriterBetweenTwoCallsOfOneBatchIsNeverOverwritten() throws Exception {
         try (GatedRedisProxy proxy = new GatedRedisProxy(RedisTestSupport.PORT)) {
-            RedisEndpointSink a =
-                    redis.closeAfter(RedisEndpointSink.builder(RedisTestSupport.config(proxy.port(), redis.prefix())
-                                    .heartbeatTtl(Duration.ofMinutes(5))
-                                    .build())
-                            .build());
-            a.start();
+            RedisEndpointSink a = redis.sink(c -> c.uri("redis://" + RedisTestSupport.HOST + ":" + proxy.port()));
             RedisEndpointSink b = sink();
             String stamp = redis.keys().writerStamp(NodeId.of(NODE));
             int fields = 12; // the sink's first call of a batch carries 8 changes, the second the rest

@@ -3,6 +3,7 @@ package io.github.astreg.sink.redis;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -65,10 +66,14 @@ final class RedisScratch implements BeforeEachCallback, AfterEachCallback {
      * minutes: heartbeats of changes dated in the past must not be deleted as soon as written.
      */
     RedisEndpointSink sink() {
-        RedisEndpointSink s = RedisEndpointSink.builder(RedisTestSupport.config(prefix)
-                        .heartbeatTtl(Duration.ofMinutes(5))
-                        .build())
-                .build();
+        return sink(b -> {});
+    }
+
+    /** {@link #sink()} with the config changed by {@code settings} before it is built. */
+    RedisEndpointSink sink(Consumer<RedisSinkConfig.Builder> settings) {
+        RedisSinkConfig.Builder config = RedisTestSupport.config(prefix).heartbeatTtl(Duration.ofMinutes(5));
+        settings.accept(config);
+        RedisEndpointSink s = RedisEndpointSink.builder(config.build()).build();
         s.start();
         return closeAfter(s);
     }

@@ -14,10 +14,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import redis.clients.jedis.RedisClient;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Versions and instants at the edges of what the model allows, checked on the real server: Lua's
@@ -26,27 +24,9 @@ import redis.clients.jedis.RedisClient;
  */
 class VersionEdgeIT {
     private final Observations obs = new Observations();
-    private String prefix;
-    private RedisClient raw;
-    private RedisEndpointSink sink;
 
-    @BeforeEach
-    void setUp() {
-        RedisTestSupport.assumeRedis();
-        prefix = RedisTestSupport.uniquePrefix();
-        raw = RedisClient.create(RedisTestSupport.HOST, RedisTestSupport.PORT);
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (sink != null) {
-            sink.close();
-        }
-        if (raw != null) {
-            RedisTestSupport.deleteKeys(RedisTestSupport.PORT, prefix);
-            raw.close();
-        }
-    }
+    @RegisterExtension
+    final RedisScratch redis = new RedisScratch();
 
     private static Version random(Random rnd, long[] seconds, long[] sequences) {
         long s = rnd.nextInt(3) == 0
@@ -101,7 +81,7 @@ class VersionEdgeIT {
                 args.add(Ordering.version(b));
             }
             @SuppressWarnings("unchecked")
-            List<Long> lua = (List<Long>) raw.eval(script, List.of(), args);
+            List<Long> lua = (List<Long>) redis.raw().eval(script, List.of(), args);
             for (int i = 0; i < pairs.size(); i++) {
                 Version a = pairs.get(i)[0];
                 Version b = pairs.get(i)[1];
@@ -116,9 +96,7 @@ class VersionEdgeIT {
 
     @Test
     void contactExpiringInAFarFutureIsStoredAndLocated() {
-        sink = RedisEndpointSink.builder(RedisTestSupport.config(prefix).build())
-                .build();
-        sink.start();
+        RedisEndpointSink sink = redis.sink();
         Instant t = Instant.now();
         List<EndpointStateEvent> batch = new ArrayList<>();
         int i = 0;
@@ -131,20 +109,16 @@ class VersionEdgeIT {
         }
         assertThatCode(() -> sink.write(batch)).doesNotThrowAnyException();
         assertThat(sink.counters().get("applied")).isEqualTo(3);
-        RedisKeys keys = RedisKeys.withPrefix(prefix);
+        RedisKeys keys = redis.keys();
         for (int j = 0; j < 3; j++) {
-            assertThat(raw.get(keys.location(io.github.astreg.core.model.EndpointId.parse("PJSIP/far" + j))))
+            assertThat(redis.raw().get(keys.location(io.github.astreg.core.model.EndpointId.parse("PJSIP/far" + j))))
                     .isEqualTo("pbx-a");
         }
     }
 
     @Test
     void changesObservedInAFarFutureAreStored() {
-        sink = RedisEndpointSink.builder(RedisTestSupport.config(prefix)
-                        .heartbeatTtl(Duration.ofMinutes(5))
-                        .build())
-                .build();
-        sink.start();
+        RedisEndpointSink sink = redis.sink();
         Instant far = Instant.MAX.minusSeconds(1);
         List<EndpointStateEvent> batch = List.of(
                 obs.removed("pbx-a", "PJSIP/tomb", "sip:x@10.0.0.1:5060", far), obs.node("pbx-a", NodeStatus.UP, far));
@@ -160,20 +134,16 @@ class VersionEdgeIT {
      */
     @Test
     void aNewerRemovalOfARemovedContactKeepsTheKeyForItsOwnRetention() {
-        sink = RedisEndpointSink.builder(RedisTestSupport.config(prefix)
-                        .tombstoneRetention(Duration.ofMinutes(10))
-                        .build())
-                .build();
-        sink.start();
+        RedisEndpointSink sink = redis.sink(c -> c.tombstoneRetention(Duration.ofMinutes(10)));
         Instant now = Instant.now();
         String phone = "PJSIP/tomb2";
         String uri = "sip:x@10.0.0.1:5060";
         sink.write(List.of(obs.removed("pbx-a", phone, uri, now.minus(Duration.ofMinutes(9)))));
-        String key = RedisKeys.withPrefix(prefix).endpoint(io.github.astreg.core.model.EndpointId.parse(phone));
-        assertThat(raw.pttl(key)).isBetween(1L, Duration.ofMinutes(1).toMillis());
+        String key = redis.keys().endpoint(io.github.astreg.core.model.EndpointId.parse(phone));
+        assertThat(redis.raw().pttl(key)).isBetween(1L, Duration.ofMinutes(1).toMillis());
         sink.write(List.of(obs.removed("pbx-a", phone, uri, now)));
         assertThat(sink.counters().get("applied")).isEqualTo(2);
-        assertThat(raw.pttl(key))
+        assertThat(redis.raw().pttl(key))
                 .isGreaterThan(Duration.ofMinutes(9).toMillis())
                 .isLessThanOrEqualTo(Duration.ofMinutes(10).toMillis());
     }
