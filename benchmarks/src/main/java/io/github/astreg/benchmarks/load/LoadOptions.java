@@ -13,7 +13,8 @@ import java.util.Locale;
  * @param rate target observations per second received by the pipeline during the load phase
  * @param durationSeconds length of the measured load phase
  * @param warmupSeconds traffic and probes at the target rate before the measured phase, not counted:
- *     the JIT compiles the live-traffic paths here rather than during the measurement
+ *     the JIT compiles the live-traffic paths here rather than during the measurement (after 10 s it
+ *     was still compiling, and the measured p99 was its transient: see RESULTS.md, session 7)
  * @param probeRate latency probes per second
  * @param coldStartTimeoutSeconds give up waiting for the cold start after this long
  * @param jdbcUrl PostgreSQL JDBC URL, or empty to run without the JDBC sink
@@ -45,7 +46,7 @@ public record LoadOptions(
             "  --ari-nodes K         nodes watched over ARI, the rest over AMI (default nodes/2)",
             "  --rate R              target observations/s during the load phase (default 2000)",
             "  --duration S          measured load phase length in seconds (default 30)",
-            "  --warmup S            load at the target rate before the measured phase, not counted (default 10)",
+            "  --warmup S            load at the target rate before the measured phase, not counted (default 40)",
             "  --probe-rate P        latency probes per second (default 20)",
             "  --cold-start-timeout S  give up on the cold start after S seconds (default 120)",
             "  --jdbc URL            PostgreSQL JDBC URL (default jdbc:postgresql://127.0.0.1:5432/test?user=postgres"
@@ -63,7 +64,7 @@ public record LoadOptions(
         Integer ari = null;
         int rate = 2000;
         int duration = 30;
-        int warmup = 10;
+        int warmup = 40;
         int probeRate = 20;
         int coldTimeout = 120;
         String jdbc = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres&reWriteBatchedInserts=true";

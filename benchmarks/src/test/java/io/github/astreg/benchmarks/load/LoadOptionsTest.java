@@ -11,9 +11,9 @@ class LoadOptionsTest {
     void defaultsWarmUpForTenSecondsBeforeThirtyMeasured() {
         LoadOptions o = LoadOptions.parse(new String[0]);
 
-        assertThat(o.warmupSeconds()).isEqualTo(10);
+        assertThat(o.warmupSeconds()).isEqualTo(40);
         assertThat(o.durationSeconds()).isEqualTo(30);
-        assertThat(o.toArgs()).contains("--duration 30 --warmup 10 ");
+        assertThat(o.toArgs()).contains("--duration 30 --warmup 40 ");
     }
 
     @Test
