@@ -159,7 +159,10 @@ public final class Pipeline implements EventReceiver, AutoCloseable {
         }
     }
 
-    /** Writes a heartbeat for every node this pipeline has heard from (R5). */
+    /**
+     * Writes a heartbeat for every node this pipeline has heard from (R5); the registry leaves out
+     * nodes whose source has not reported a status yet (see {@link InMemoryEndpointRegistry#heartbeat}).
+     */
     void heartbeat() {
         try {
             for (NodeId node : receivedByNode.keySet()) {

@@ -199,7 +199,9 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
 
     /**
      * Records that {@code collector} still watches {@code node} as of now (R5): the node's heartbeat
-     * moves forward, its status does not change. Returns the node's merged state to write to stores.
+     * moves forward, its status does not change. Returns the node's merged state to write to stores;
+     * nothing for a node whose source never reported a status (one still in its first snapshot):
+     * such a node is not stale here, and writing its state would tell the stores it is DOWN.
      */
     public List<EndpointStateEvent> heartbeat(NodeId node, String collector) {
         List<EndpointStateEvent> out = new ArrayList<>(1);
@@ -216,6 +218,11 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
                 n.heartbeatAt = now;
             }
             n.collector = collector;
+            if (n.statusVersion.equals(Version.ZERO)) {
+                // stores know a node from its changes alone: one they never heard of is not stale
+                // either, while one written with the default DOWN would be until its first UP
+                return out;
+            }
             out.add(nodeChange(node, n, new Version(now, 0)));
         }
         notifyListeners(out);

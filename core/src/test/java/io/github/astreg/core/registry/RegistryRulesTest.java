@@ -14,6 +14,7 @@ import io.github.astreg.core.model.EndpointState;
 import io.github.astreg.core.model.EndpointStateEvent;
 import io.github.astreg.core.model.HostPort;
 import io.github.astreg.core.model.Location;
+import io.github.astreg.core.model.NodeChange;
 import io.github.astreg.core.model.NodeId;
 import io.github.astreg.core.model.NodeRecord;
 import io.github.astreg.core.model.NodeStatus;
@@ -275,6 +276,30 @@ class RegistryRulesTest {
                         org.assertj.core.groups.Tuple.tuple(PBX1, true),
                         org.assertj.core.groups.Tuple.tuple(PBX2, false));
         assertThat(record().on(PBX1).orElseThrow().stale()).isTrue();
+    }
+
+    /**
+     * A node whose source has not reported a status yet (an AMI node in its first snapshot) is not
+     * stale, and its heartbeat writes nothing: written, its default status would tell every store
+     * it is DOWN, ranking its contacts last there until its first UP.
+     */
+    @Test
+    void R5_aHeartbeatOfANodeWithoutStatusWritesNothing() {
+        NodeId pbx3 = NodeId.of("pbx3");
+        List<EndpointStateEvent> written = new ArrayList<>();
+        registry.subscribe(written::add);
+        registry.apply(ev.registered("pbx3", P1001, "sip:c@h3:5060", "h3", 5060, t(95)));
+        written.clear();
+
+        assertThat(registry.heartbeat(pbx3, "collector-c")).isEmpty();
+        assertThat(written).isEmpty();
+        assertThat(registry.nodes()).extracting(NodeRecord::node).doesNotContain(pbx3);
+        assertThat(record().on(pbx3).orElseThrow().stale()).isFalse();
+
+        registry.apply(ev.node("pbx3", NodeStatus.UP, t(96)));
+        assertThat(registry.heartbeat(pbx3, "collector-c"))
+                .singleElement()
+                .satisfies(e -> assertThat(((NodeChange) e.change()).status()).isEqualTo(NodeStatus.UP));
     }
 
     @Test
