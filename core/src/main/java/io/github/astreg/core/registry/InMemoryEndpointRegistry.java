@@ -219,8 +219,8 @@ public final class InMemoryEndpointRegistry implements EndpointRegistry {
             }
             n.collector = collector;
             if (n.statusVersion.equals(Version.ZERO)) {
-                // stores know a node from its changes alone: one they never heard of is not stale
-                // either, while one written with the default DOWN would be until its first UP
+                // a store that never heard of the node holds it not stale, as this registry does;
+                // written with the default status it would be DOWN there until its first UP
                 return out;
             }
             out.add(nodeChange(node, n, new Version(now, 0)));
