@@ -74,8 +74,8 @@ final class LatencyProbes {
                     Long t0 = mine.remove(micros - BASE_MICROS);
                     if (t0 != null) {
                         long nanos = System.nanoTime() - t0;
-                        l.add(nanos);
-                        ("ARI".equals(protocol(change.node().value())) ? viaAri : viaAmi).add(nanos);
+                        l.add(t0, nanos);
+                        ("ARI".equals(protocol(change.node().value())) ? viaAri : viaAmi).add(t0, nanos);
                     }
                 }
             }

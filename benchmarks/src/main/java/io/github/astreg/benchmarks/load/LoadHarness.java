@@ -349,11 +349,34 @@ public final class LoadHarness {
             AtomicLong maxPending = new AtomicLong();
             long loadStart = System.nanoTime();
             long loadEnd = loadStart + Duration.ofSeconds(o.durationSeconds()).toNanos();
+            if (o.timeline()) {
+                System.out.println();
+                System.out.println(
+                        "  timeline (s after the load phase began: received/s, applied/s, backlog per sink)");
+            }
+            PipelineMetrics previous = before;
+            long previousAt = loadStart;
             while (System.nanoTime() < loadEnd) {
                 Thread.sleep(200);
-                for (SinkMetrics sm : pipeline.metrics().sinks()) {
+                PipelineMetrics now = pipeline.metrics();
+                long nowAt = System.nanoTime();
+                StringBuilder backlog = new StringBuilder();
+                for (SinkMetrics sm : now.sinks()) {
                     maxPending.accumulateAndGet(sm.pendingKeys(), Math::max);
+                    backlog.append(' ').append(sm.sink()).append('=').append(sm.pendingKeys());
                 }
+                if (o.timeline()) {
+                    double dt = (nowAt - previousAt) / 1e9;
+                    System.out.printf(
+                            Locale.ROOT,
+                            "  %6.1f %7.0f %7.0f%s%n",
+                            (nowAt - loadStart) / 1e9,
+                            (now.received() - previous.received()) / dt,
+                            (now.applied() - previous.applied()) / dt,
+                            backlog);
+                }
+                previous = now;
+                previousAt = nowAt;
             }
             generator.stop();
             probes.stop();
@@ -420,6 +443,11 @@ public final class LoadHarness {
                         System.out.printf(Locale.ROOT, "  %-34s %s%n", "    via " + protocol, l.summary());
                     }
                 }
+                System.out.printf(
+                        Locale.ROOT,
+                        "  %-34s %s%n",
+                        "    slowest (sent s after start)",
+                        probes.latencies(store).slowest(5, loadStart));
             }
             System.out.println("  pipeline: " + summary(after));
             for (EndpointEventSource s : sources) {

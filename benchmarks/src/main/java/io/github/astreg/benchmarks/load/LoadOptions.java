@@ -22,6 +22,7 @@ import java.util.Locale;
  * @param skipLoad measure the cold start and heap only
  * @param flushMillis the pipeline's {@code flushInterval} in milliseconds (how long sinks linger)
  * @param batchSize the pipeline's {@code batchSize}
+ * @param timeline print, every 200 ms of the load phase, the rates and each sink's backlog
  */
 public record LoadOptions(
         int nodes,
@@ -36,7 +37,8 @@ public record LoadOptions(
         String redisUri,
         boolean skipLoad,
         int flushMillis,
-        int batchSize) {
+        int batchSize,
+        boolean timeline) {
 
     static final String USAGE = String.join(
             "\n",
@@ -55,6 +57,7 @@ public record LoadOptions(
             "  --cold-start-only     measure cold start and heap, skip the load phase",
             "  --flush-ms F          pipeline flushInterval in ms: how long sinks linger for a batch (default 0)",
             "  --batch-size B        pipeline batchSize (default 500)",
+            "  --timeline            print rates and sink backlogs every 200 ms of the load phase",
             "Everything runs on loopback; tables (prefix bench_<hex>_) and keys (prefix astreg-bench-<uuid>:)",
             "are removed at the end. Give the JVM enough heap for the fakes, e.g. -Xmx3g for 100 000 phones.");
 
@@ -72,11 +75,16 @@ public record LoadOptions(
         boolean skipLoad = false;
         int flushMillis = 0;
         int batchSize = 500;
+        boolean timeline = false;
         List<String> errors = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--cold-start-only")) {
                 skipLoad = true;
+                continue;
+            }
+            if (a.equals("--timeline")) {
+                timeline = true;
                 continue;
             }
             if (a.equals("--help") || a.equals("-h")) {
@@ -123,7 +131,8 @@ public record LoadOptions(
                 redis,
                 skipLoad,
                 flushMillis,
-                batchSize);
+                batchSize,
+                timeline);
     }
 
     private static int number(List<String> errors, String option, String value, int min, int max) {
@@ -150,7 +159,7 @@ public record LoadOptions(
                 Locale.ROOT,
                 "--nodes %d --phones %d --ari-nodes %d --rate %d --duration %d --warmup %d --probe-rate %d"
                         + " --flush-ms %d"
-                        + " --batch-size %d%s%s%s",
+                        + " --batch-size %d%s%s%s%s",
                 nodes,
                 phonesPerNode,
                 ariNodes,
@@ -162,6 +171,7 @@ public record LoadOptions(
                 batchSize,
                 jdbcUrl.isEmpty() ? " --jdbc none" : "",
                 redisUri.isEmpty() ? " --redis none" : "",
-                skipLoad ? " --cold-start-only" : "");
+                skipLoad ? " --cold-start-only" : "",
+                timeline ? " --timeline" : "");
     }
 }

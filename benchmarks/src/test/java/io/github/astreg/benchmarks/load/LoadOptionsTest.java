@@ -8,19 +8,22 @@ import org.junit.jupiter.api.Test;
 class LoadOptionsTest {
 
     @Test
-    void defaultsWarmUpForTenSecondsBeforeThirtyMeasured() {
+    void defaultsWarmUpForFortySecondsBeforeThirtyMeasured() {
         LoadOptions o = LoadOptions.parse(new String[0]);
 
         assertThat(o.warmupSeconds()).isEqualTo(40);
         assertThat(o.durationSeconds()).isEqualTo(30);
+        assertThat(o.timeline()).isFalse();
         assertThat(o.toArgs()).contains("--duration 30 --warmup 40 ");
     }
 
     @Test
     void warmupCanBeTurnedOffAndRoundTripsThroughTheReportedArguments() {
-        LoadOptions o = LoadOptions.parse(new String[] {"--warmup", "0", "--duration", "5", "--redis", "none"});
+        LoadOptions o =
+                LoadOptions.parse(new String[] {"--warmup", "0", "--duration", "5", "--redis", "none", "--timeline"});
 
         assertThat(o.warmupSeconds()).isZero();
+        assertThat(o.timeline()).isTrue();
         assertThat(LoadOptions.parse(o.toArgs().split(" "))).isEqualTo(o);
     }
 
