@@ -11,7 +11,9 @@ import java.util.function.LongSupplier;
 
 /**
  * Drives the fake nodes with a realistic mix of phone activity at a rate adjusted every 200 ms so
- * that the pipeline receives about {@code targetEventsPerSecond} observations per second:
+ * that the pipeline receives about {@code targetEventsPerSecond} observations per second (the rate is
+ * the target divided by the observations received per action since the generator started, so a
+ * stall of the pipeline or of the host moves it little):
  *
  * <ul>
  *   <li>45 %: a step of a call on the node (new call: the callee rings; then answer, hold, unhold,
@@ -26,8 +28,13 @@ import java.util.function.LongSupplier;
  * calling thread until {@link #stop()}.
  */
 final class TrafficGenerator {
-    /** Weight of each 200 ms rate sample in the running average the pacing steers on (~2 s). */
-    private static final double SMOOTHING = 0.1;
+    /** Largest change of the action rate per 200 ms step, either way. */
+    private static final double STEP = 1.1;
+    /**
+     * Weight kept per 200 ms step of the counts the yield is measured on: a ~10 s window, long
+     * against a stall of a second or two, short against the 40 s warm-up.
+     */
+    private static final double KEEP = Math.exp(-0.2 / 10);
 
     private final List<FakeAsterisk> nodes;
     private final int phones;
@@ -69,9 +76,14 @@ final class TrafficGenerator {
         double actionRate = Math.max(10, target / 4);
         long lastAdjust = System.nanoTime();
         long lastReceived = received.getAsLong();
+        // tries, not actions: a try on a busy phone does nothing, and the rate set below is of tries
+        long tries = 0;
+        double triesWindow = 0;
+        double receivedWindow = 0;
+        double secondsWindow = 0;
+        double correction = 1;
         long start = System.nanoTime();
         double due = 0;
-        double smoothed = -1;
         long lastTick = start;
         while (!stopped) {
             long now = System.nanoTime();
@@ -81,17 +93,31 @@ final class TrafficGenerator {
             for (int k = 0; k < burst; k++) {
                 act();
             }
+            tries += burst;
             due -= burst;
             if (now - lastAdjust >= 200_000_000L) {
+                // Steering on the received rate of the last two seconds let a stall feed itself: while
+                // the pipeline or the host stood still the rate grew by up to 25 % per step, and in one
+                // run of session 8 the pipeline then received 1.7 times the target over the whole
+                // measured phase. Now the rate is the target over the observations received per try in
+                // the last ~10 s, which a stall moves little, times a correction that moves at most 1 %
+                // per step: the yield lags as calls pile up and contact-list reads (which come whatever
+                // the tries) skew it, and the correction takes up what that leaves (6 % without it).
                 long r = received.getAsLong();
-                double measured = (r - lastReceived) * 1e9 / (now - lastAdjust);
-                // contact-list reads arrive as bursts of thousands of rows: steering on one 200 ms
-                // window halved and doubled the rate in turn and overshot the target by up to 66 %;
-                // a ~2 s average and steps of at most 25 % hold it
-                smoothed = smoothed < 0 ? measured : smoothed + (measured - smoothed) * SMOOTHING;
-                double ratio = smoothed < 1 ? 2 : target / smoothed;
-                actionRate = Math.max(10, Math.min(1_000_000, actionRate * Math.max(0.8, Math.min(1.25, ratio))));
+                triesWindow = triesWindow * KEEP + tries;
+                receivedWindow = receivedWindow * KEEP + (r - lastReceived);
+                secondsWindow = secondsWindow * KEEP + (now - lastAdjust) / 1e9;
+                tries = 0;
                 lastReceived = r;
+                if (triesWindow > 0 && receivedWindow > 0) {
+                    double rate = receivedWindow / secondsWindow;
+                    correction = Math.max(0.5, Math.min(2, correction * Math.max(0.99, Math.min(1.01, target / rate))));
+                    double wanted = correction * target / (receivedWindow / triesWindow);
+                    actionRate = Math.max(
+                            10, Math.min(1_000_000, Math.max(actionRate / STEP, Math.min(actionRate * STEP, wanted))));
+                } else {
+                    actionRate = Math.min(1_000_000, actionRate * STEP);
+                }
                 lastAdjust = now;
             }
             try {
