@@ -70,7 +70,7 @@ class SourceFaultsTest {
     }
 
     /** The link drops, phone 1001 unregisters unheard, 1002 stays: after the resync the tables know. */
-    private static void linkDroppedWhileAPhoneUnregisters(
+    private static void checkTheTablesAfterTheLinkDroppedWhileAPhoneUnregistered(
             String protocol, FakeAsterisk pbx, EndpointEventSource source, Runnable drop) throws Exception {
         JdbcDataSource ds = h2();
         InMemoryEndpointRegistry registry = InMemoryEndpointRegistry.create();
@@ -122,7 +122,7 @@ class SourceFaultsTest {
                 .timestampEvents(true)
                 .build()
                 .start()) {
-            linkDroppedWhileAPhoneUnregisters("AMI", pbx, ami(pbx), pbx::dropAmi);
+            checkTheTablesAfterTheLinkDroppedWhileAPhoneUnregistered("AMI", pbx, ami(pbx), pbx::dropAmi);
         }
     }
 
@@ -130,7 +130,7 @@ class SourceFaultsTest {
     void ariLinkDroppedWhileAPhoneUnregisters() throws Exception {
         try (FakeAsterisk pbx =
                 FakeAsterisk.builder("fault2").systemName("fault2").build().start()) {
-            linkDroppedWhileAPhoneUnregisters("ARI", pbx, ari(pbx), pbx::dropAri);
+            checkTheTablesAfterTheLinkDroppedWhileAPhoneUnregistered("ARI", pbx, ari(pbx), pbx::dropAri);
         }
     }
 
@@ -139,8 +139,8 @@ class SourceFaultsTest {
      * startup time, registrations return unqualified until the next qualify. The store follows the
      * registry through every phase.
      */
-    private static void asteriskRestart(String protocol, FakeAsterisk pbx, EndpointEventSource source)
-            throws Exception {
+    private static void checkTheStoreFollowsAnAsteriskRestart(
+            String protocol, FakeAsterisk pbx, EndpointEventSource source) throws Exception {
         JdbcDataSource ds = h2();
         InMemoryEndpointRegistry registry = InMemoryEndpointRegistry.create();
         JdbcEndpointSink sink =
@@ -196,7 +196,7 @@ class SourceFaultsTest {
                 .timestampEvents(true)
                 .build()
                 .start()) {
-            asteriskRestart("AMI", pbx, ami(pbx));
+            checkTheStoreFollowsAnAsteriskRestart("AMI", pbx, ami(pbx));
         }
     }
 
@@ -204,7 +204,7 @@ class SourceFaultsTest {
     void asteriskRestartSeenThroughAri() throws Exception {
         try (FakeAsterisk pbx =
                 FakeAsterisk.builder("fault5").systemName("fault5").build().start()) {
-            asteriskRestart("ARI", pbx, ari(pbx));
+            checkTheStoreFollowsAnAsteriskRestart("ARI", pbx, ari(pbx));
         }
     }
 

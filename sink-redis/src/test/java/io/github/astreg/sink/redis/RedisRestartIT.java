@@ -39,16 +39,16 @@ class RedisRestartIT {
 
     @Test
     void storeEqualsTheRegistryAfterRedisLostEverything() throws Exception {
-        run(true);
+        restartRedisMidStreamAndCheckTheStore(true);
     }
 
     /** Control: without the sink's resync the restart loses data, so the test above can fail. */
     @Test
     void withoutResyncTheRestartLosesData() throws Exception {
-        run(false);
+        restartRedisMidStreamAndCheckTheStore(false);
     }
 
-    private void run(boolean resync) throws Exception {
+    private void restartRedisMidStreamAndCheckTheStore(boolean resync) throws Exception {
         try (RedisServerProcess server = RedisServerProcess.start()) {
             String prefix = RedisTestSupport.uniquePrefix();
             RedisSinkConfig config = RedisTestSupport.config(server.port(), prefix)

@@ -1,6 +1,6 @@
 package io.github.astreg.source.ari;
 
-import static io.github.astreg.source.ari.PollUntil.poll;
+import static io.github.astreg.source.ari.PollUntil.awaitTrue;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -89,7 +89,7 @@ class AriEndpointSourceTest {
     @Test
     void subscribesThenSendsASnapshotThenUp() {
         start(config().build());
-        poll(WAIT, "UP", () -> source.isConnected());
+        awaitTrue(WAIT, "UP", () -> source.isConnected());
 
         assertThat(nodeStatuses()).containsExactly(NodeStatus.SNAPSHOT_BEGIN, NodeStatus.SNAPSHOT_END, NodeStatus.UP);
         assertThat(ari.subscriptions()).containsExactly("endpoint:PJSIP", "deviceState:");
@@ -130,7 +130,7 @@ class AriEndpointSourceTest {
         ari.endpoints.put("SIP/2001", new String[] {"online", "0"}); // chan_sip: asked
         ari.devices.put("SIP/2001", "NOT_INUSE");
         start(config().technologies("PJSIP", "SIP").build());
-        poll(WAIT, "UP", () -> source.isConnected());
+        awaitTrue(WAIT, "UP", () -> source.isConnected());
 
         List<String> asked = ari.requests.stream()
                 .filter(r -> r.startsWith("GET /ari/deviceStates"))
@@ -166,7 +166,7 @@ class AriEndpointSourceTest {
         inCalls(30);
         ari.deviceDelayMs = 100; // one connection alone would need 3 s: the others are surely in flight too
         start(config().snapshotConcurrency(3).build());
-        poll(WAIT, "UP", () -> source.isConnected());
+        awaitTrue(WAIT, "UP", () -> source.isConnected());
         assertThat(ari.maxDevicesInFlight.get()).isEqualTo(3);
         assertThat(source.counters()).containsEntry("deviceStatesFetched", 30L);
         for (int i = 0; i < 30; i++) {
@@ -182,7 +182,7 @@ class AriEndpointSourceTest {
         inCalls(10);
         ari.deviceDelayMs = 20;
         start(config().snapshotConcurrency(1).build());
-        poll(WAIT, "UP", () -> source.isConnected());
+        awaitTrue(WAIT, "UP", () -> source.isConnected());
         assertThat(ari.maxDevicesInFlight.get()).isEqualTo(1);
         assertThat(source.counters()).containsEntry("deviceStatesFetched", 10L);
     }
@@ -192,12 +192,12 @@ class AriEndpointSourceTest {
         inCalls(8);
         ari.deviceFailStatus = 500;
         start(config().build());
-        poll(WAIT, "reconnecting", () -> source.counters().get("reconnects") >= 2);
+        awaitTrue(WAIT, "reconnecting", () -> source.counters().get("reconnects") >= 2);
         assertThat(source.isConnected()).isFalse();
         assertThat(count(NodeStatus.SNAPSHOT_END)).isZero(); // R6 never completes on a partial snapshot
         assertThat(count(NodeStatus.UP)).isZero();
         ari.deviceFailStatus = 0;
-        poll(WAIT, "UP", () -> source.isConnected());
+        awaitTrue(WAIT, "UP", () -> source.isConnected());
         assertThat(registry.find(EndpointId.pjsip("3100")).orElseThrow().deviceState())
                 .isEqualTo(DeviceState.INUSE);
     }
@@ -207,10 +207,10 @@ class AriEndpointSourceTest {
         inCalls(4);
         ari.deviceDelayMs = 5_000;
         start(config().requestTimeout(Duration.ofMillis(500)).build());
-        poll(WAIT, "reconnecting", () -> source.counters().get("reconnects") >= 1);
+        awaitTrue(WAIT, "reconnecting", () -> source.counters().get("reconnects") >= 1);
         assertThat(count(NodeStatus.SNAPSHOT_END)).isZero();
         ari.deviceDelayMs = 0;
-        poll(WAIT, "UP", () -> source.isConnected());
+        awaitTrue(WAIT, "UP", () -> source.isConnected());
     }
 
     /**
@@ -225,14 +225,17 @@ class AriEndpointSourceTest {
         start(config().snapshotConcurrency(4)
                 .requestTimeout(Duration.ofSeconds(30))
                 .build());
-        poll(WAIT, "4 device requests waiting", () -> ari.devicesInFlight.get() == 4);
+        awaitTrue(WAIT, "4 device requests waiting", () -> ari.devicesInFlight.get() == 4);
         assertThat(ari.openConnections.get())
                 .as("websocket, REST and 4 snapshot connections")
                 .isEqualTo(6);
         long t0 = System.nanoTime();
         source.close();
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(3));
-        poll(WAIT, () -> "connections left open: " + ari.openConnections.get(), () -> ari.openConnections.get() == 0);
+        awaitTrue(
+                WAIT,
+                () -> "connections left open: " + ari.openConnections.get(),
+                () -> ari.openConnections.get() == 0);
         assertThat(count(NodeStatus.SNAPSHOT_END)).isZero();
     }
 
@@ -260,11 +263,11 @@ class AriEndpointSourceTest {
         ari.holdDevices = null; // the next snapshot is answered; the 4 held answers stay held
         ari.closeSockets();
 
-        poll(WAIT, "DOWN after the drop", () -> count(NodeStatus.DOWN) == 1);
+        awaitTrue(WAIT, "DOWN after the drop", () -> count(NodeStatus.DOWN) == 1);
         assertThat(events.subList(atDrop, indexOf(NodeStatus.DOWN) + 1))
                 .as("nothing of the dead link's snapshot between the drop and DOWN")
                 .hasSize(1);
-        poll(WAIT, "UP after a fresh snapshot, the held answers still held", () -> source.isConnected());
+        awaitTrue(WAIT, "UP after a fresh snapshot, the held answers still held", () -> source.isConnected());
         assertThat(ari.wsConnects).isEqualTo(2);
         assertThat(nodeStatuses())
                 .containsExactly(
@@ -281,7 +284,7 @@ class AriEndpointSourceTest {
         }
         assertThat(source.counters()).containsEntry("deviceStatesFetched", 8L);
         // the dead snapshot's 4 connections (their answers never sent) and the new snapshot's are closed
-        poll(
+        awaitTrue(
                 WAIT,
                 () -> "only the websocket and REST left open; open: " + ari.openConnections.get(),
                 () -> ari.openConnections.get() == 2);
@@ -295,7 +298,7 @@ class AriEndpointSourceTest {
         ari.deviceBodies.put("PJSIP/3101", "{not json");
         ari.deviceBodies.put("PJSIP/3102", "{\"name\":\"PJSIP/3102\"}");
         start(config().build());
-        poll(WAIT, "UP", () -> source.isConnected());
+        awaitTrue(WAIT, "UP", () -> source.isConnected());
         assertThat(source.counters()).containsEntry("deviceStatesFetched", 1L).containsEntry("malformed", 2L);
     }
 
@@ -305,7 +308,7 @@ class AriEndpointSourceTest {
         ari.devices.put("PJSIP/1003", "INUSE");
         ari.endpoints.put("PJSIP/1004", new String[] {"online", "0"});
         start(config().build());
-        poll(WAIT, "UP", () -> source.isConnected());
+        awaitTrue(WAIT, "UP", () -> source.isConnected());
         EndpointId p1003 = EndpointId.pjsip("1003");
         EndpointId p1004 = EndpointId.pjsip("1004");
         assertThat(registry.find(p1003).orElseThrow().deviceState()).isEqualTo(DeviceState.INUSE);
@@ -317,7 +320,7 @@ class AriEndpointSourceTest {
         ari.endpoints.put("PJSIP/1001", new String[] {"online", "1"}); // while 1001 took a call
         ari.devices.put("PJSIP/1001", "INUSE");
         ari.closeSockets();
-        poll(WAIT, "second UP", () -> count(NodeStatus.UP) == 2);
+        awaitTrue(WAIT, "second UP", () -> count(NodeStatus.UP) == 2);
         assertThat(registry.find(p1003).orElseThrow().deviceState()).isEqualTo(DeviceState.NOT_INUSE);
         assertThat(registry.find(p1004)).isEmpty();
         assertThat(registry.find(P1001).orElseThrow().deviceState()).isEqualTo(DeviceState.INUSE);
@@ -345,12 +348,12 @@ class AriEndpointSourceTest {
     @Test
     void liveEventsReachTheRegistryWithAsteriskTimestamps() {
         start(config().build());
-        poll(WAIT, "UP", () -> source.isConnected());
+        awaitTrue(WAIT, "UP", () -> source.isConnected());
         List<String> lines = Transcripts.lines("ari-events.jsonl");
         for (int i = 0; i < 6; i++) { // LabStep user events and the registration burst of 1001
             ari.send(lines.get(i));
         }
-        poll(
+        awaitTrue(
                 WAIT,
                 "1001 reachable",
                 () -> registry.find(P1001)
@@ -370,24 +373,24 @@ class AriEndpointSourceTest {
         assertThat(events.stream().filter(e -> e.origin() == Origin.ARI && !(e.change() instanceof NodeChange)))
                 .first()
                 .satisfies(e -> assertThat(e.observedAt()).isEqualTo(Instant.parse("2026-11-26T05:32:55.618Z")));
-        poll(WAIT, "user events counted", () -> source.counters().get("ignored") >= 2);
+        awaitTrue(WAIT, "user events counted", () -> source.counters().get("ignored") >= 2);
     }
 
     @Test
     void unknownAndMalformedFramesAreCountedAndTheLinkSurvives() {
         start(config().build());
-        poll(WAIT, "UP", () -> source.isConnected());
+        awaitTrue(WAIT, "UP", () -> source.isConnected());
         ari.send("{\"type\":\"ChannelToneDetected\",\"timestamp\":\"2026-11-26T05:32:55.618+0000\"}");
         ari.send("{\"type\":\"BrandNewEvent\"}");
         ari.send("{garbage");
         ari.send("{\"type\":\"ContactStatusChange\",\"endpoint\":{\"technology\":\"PJSIP\",\"resource\":\"1001\"}}");
         ari.send(Transcripts.lines("ari-events.jsonl").get(5)); // DeviceStateChanged NOT_INUSE
-        poll(
+        awaitTrue(
                 WAIT,
                 "counted",
                 () -> source.counters().get("unknownEvents") == 2
                         && source.counters().get("malformed") == 2);
-        poll(
+        awaitTrue(
                 WAIT,
                 "device after the junk",
                 () -> events.stream().anyMatch(e -> e.origin() == Origin.ARI && e.change() instanceof DeviceChange));
@@ -410,19 +413,19 @@ class AriEndpointSourceTest {
                 }
             }
         });
-        poll(WAIT, "UP", () -> source.isConnected());
+        awaitTrue(WAIT, "UP", () -> source.isConnected());
         String device = Transcripts.lines("ari-events.jsonl").get(5);
         for (int i = 0; i < 200; i++) {
             ari.send(device);
         }
-        poll(
+        awaitTrue(
                 WAIT,
                 "frames read while the receiver is stuck",
                 () -> source.counters().get("frames") == 200);
         assertThat(source.counters().get("dropped")).isGreaterThan(0);
         assertThat(source.isConnected()).isTrue();
         release.countDown();
-        poll(
+        awaitTrue(
                 WAIT,
                 () -> "resync after the queue drained; counters " + source.counters(),
                 () -> count(NodeStatus.SNAPSHOT_END) == 2);
@@ -433,15 +436,15 @@ class AriEndpointSourceTest {
     @Test
     void aLostLinkSendsDownThenResubscribesAndResyncsKeepingKnownContacts() {
         start(config().build());
-        poll(WAIT, "UP", () -> source.isConnected());
+        awaitTrue(WAIT, "UP", () -> source.isConnected());
         List<String> lines = Transcripts.lines("ari-events.jsonl");
         for (int i = 2; i < 6; i++) {
             ari.send(lines.get(i));
         }
-        poll(WAIT, "1001 located", () -> registry.locate(P1001).isPresent());
+        awaitTrue(WAIT, "1001 located", () -> registry.locate(P1001).isPresent());
 
         ari.closeSockets(); // close frame + TCP close: one reconnect, one resubscription
-        poll(WAIT, "second UP", () -> count(NodeStatus.UP) == 2);
+        awaitTrue(WAIT, "second UP", () -> count(NodeStatus.UP) == 2);
         assertThat(nodeStatuses())
                 .containsExactly(
                         NodeStatus.SNAPSHOT_BEGIN,
@@ -462,7 +465,7 @@ class AriEndpointSourceTest {
         ari.endpoints.put("PJSIP/1001", new String[] {"offline", "0"});
         ari.devices.put("PJSIP/1001", "UNAVAILABLE");
         ari.closeSockets();
-        poll(WAIT, "third UP", () -> count(NodeStatus.UP) == 3);
+        awaitTrue(WAIT, "third UP", () -> count(NodeStatus.UP) == 3);
         assertThat(registry.locate(P1001)).isEmpty();
         assertThat(registry.find(P1001).orElseThrow().deviceState()).isEqualTo(DeviceState.UNAVAILABLE);
     }
@@ -472,7 +475,7 @@ class AriEndpointSourceTest {
         int port = ari.port();
         ari.crash();
         start(config().nodeId("pbx-a").build());
-        poll(WAIT, "several attempts", () -> source.counters().get("reconnects") >= 3);
+        awaitTrue(WAIT, "several attempts", () -> source.counters().get("reconnects") >= 3);
         assertThat(nodeStatuses()).containsExactly(NodeStatus.DOWN); // said once, not per attempt
         MiniAri again = new MiniAri();
         again.endpoints.putAll(ari.endpoints);
@@ -480,7 +483,7 @@ class AriEndpointSourceTest {
         ari = again;
         setPort(again, port);
         again.start();
-        poll(WAIT, "UP", () -> source.isConnected());
+        awaitTrue(WAIT, "UP", () -> source.isConnected());
         assertThat(events.get(events.size() - 1).node()).isEqualTo(NodeId.of("pbx-a"));
     }
 
@@ -489,7 +492,7 @@ class AriEndpointSourceTest {
         start(AriSourceConfig.builder(ari.url(), ari.user, "wrong-password")
                 .reconnectDelay(Duration.ofMillis(20), Duration.ofMillis(50))
                 .build());
-        poll(WAIT, "retries", () -> source.counters().get("reconnects") >= 3);
+        awaitTrue(WAIT, "retries", () -> source.counters().get("reconnects") >= 3);
         assertThat(source.isConnected()).isFalse();
         assertThat(events).isEmpty(); // node unknown: nothing can be said
     }
@@ -498,7 +501,7 @@ class AriEndpointSourceTest {
     void aSubscriptionRacingTheApplicationRegistrationIsRetried() {
         ari.subscriptionsNotFound.set(3);
         start(config().build());
-        poll(WAIT, "UP", () -> source.isConnected());
+        awaitTrue(WAIT, "UP", () -> source.isConnected());
         assertThat(ari.subscriptions()).hasSize(5).endsWith("endpoint:PJSIP", "deviceState:");
         assertThat(ari.wsConnects).isEqualTo(1);
     }
@@ -507,9 +510,9 @@ class AriEndpointSourceTest {
     void asterisk23AndAri11AreReadWithTheNearestKnownModels() {
         ari.apiVersion = "11.0.0";
         start(config().build());
-        poll(WAIT, "UP", () -> source.isConnected());
+        awaitTrue(WAIT, "UP", () -> source.isConnected());
         ari.send(Transcripts.lines("ari-events.jsonl").get(5));
-        poll(
+        awaitTrue(
                 WAIT,
                 "live device state",
                 () -> events.stream().anyMatch(e -> e.origin() == Origin.ARI && e.change() instanceof DeviceChange));
@@ -520,7 +523,7 @@ class AriEndpointSourceTest {
     void nodeIdentityFallsBackToTheEntityId() {
         ari.systemName = "";
         start(config().build());
-        poll(WAIT, "UP", () -> source.isConnected());
+        awaitTrue(WAIT, "UP", () -> source.isConnected());
         assertThat(events.get(0).node()).isEqualTo(NodeId.of("02-00-00-00-00-01"));
     }
 
@@ -529,7 +532,7 @@ class AriEndpointSourceTest {
         ari.pingSupported = false;
         Instant before = Instant.now();
         start(config().build());
-        poll(WAIT, "UP", () -> source.isConnected());
+        awaitTrue(WAIT, "UP", () -> source.isConnected());
         assertThat(events.get(0).observedAt()).isAfterOrEqualTo(before.minusMillis(1));
     }
 
@@ -539,8 +542,8 @@ class AriEndpointSourceTest {
         start(config().pingInterval(Duration.ofMillis(100))
                 .readTimeout(Duration.ofMillis(400))
                 .build());
-        poll(WAIT, "UP", () -> source.isConnected());
-        poll(WAIT, "DOWN after silence", () -> count(NodeStatus.DOWN) >= 1);
+        awaitTrue(WAIT, "UP", () -> source.isConnected());
+        awaitTrue(WAIT, "DOWN after silence", () -> count(NodeStatus.DOWN) >= 1);
     }
 
     @Test
@@ -558,11 +561,11 @@ class AriEndpointSourceTest {
     @Test
     void closeReleasesEveryThreadEvenWhenAsteriskIsGone() {
         start(config().build());
-        poll(WAIT, "UP", () -> source.isConnected());
+        awaitTrue(WAIT, "UP", () -> source.isConnected());
         ari.crash();
-        poll(WAIT, "DOWN", () -> count(NodeStatus.DOWN) == 1);
+        awaitTrue(WAIT, "DOWN", () -> count(NodeStatus.DOWN) == 1);
         source.close();
-        poll(
+        awaitTrue(
                 WAIT,
                 () -> "threads left: " + sourceThreads(),
                 () -> sourceThreads().isEmpty());
@@ -579,8 +582,8 @@ class AriEndpointSourceTest {
                 self[0].close();
             }
         });
-        poll(WAIT, "UP seen", () -> count(NodeStatus.UP) == 1);
-        poll(
+        awaitTrue(WAIT, "UP seen", () -> count(NodeStatus.UP) == 1);
+        awaitTrue(
                 WAIT,
                 () -> "threads left: " + sourceThreads(),
                 () -> sourceThreads().isEmpty());
@@ -607,12 +610,12 @@ class AriEndpointSourceTest {
             start(AriSourceConfig.builder("http://127.0.0.1:" + silent.getLocalPort(), "u", "p")
                     .requestTimeout(Duration.ofSeconds(60))
                     .build());
-            poll(WAIT, "request hanging", () -> !accepted.isEmpty());
+            awaitTrue(WAIT, "request hanging", () -> !accepted.isEmpty());
             long t0 = System.nanoTime();
             source.close();
             // well under the 60 s request timeout; not a speed check (this machine may be loaded)
             assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(30));
-            poll(
+            awaitTrue(
                     WAIT,
                     () -> "threads left: " + sourceThreads(),
                     () -> sourceThreads().isEmpty());

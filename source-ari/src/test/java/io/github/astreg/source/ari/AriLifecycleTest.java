@@ -1,6 +1,6 @@
 package io.github.astreg.source.ari;
 
-import static io.github.astreg.source.ari.PollUntil.poll;
+import static io.github.astreg.source.ari.PollUntil.awaitTrue;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.astreg.core.model.ContactRecord;
@@ -73,7 +73,7 @@ class AriLifecycleTest {
                 .build();
         pipeline = Pipeline.builder(registry).source(source).build();
         pipeline.start();
-        poll(WAIT, "connected", () -> source.isConnected());
+        awaitTrue(WAIT, "connected", () -> source.isConnected());
     }
 
     private Optional<NodePresence> on(EndpointId id) {
@@ -81,7 +81,7 @@ class AriLifecycleTest {
     }
 
     private void await(String what, EndpointId id, Predicate<NodePresence> p) {
-        poll(
+        awaitTrue(
                 WAIT,
                 () -> what + "; registry has " + registry.find(id),
                 () -> on(id).map(p::test).orElse(false));
@@ -102,7 +102,7 @@ class AriLifecycleTest {
     }
 
     private Location located(EndpointId id) {
-        poll(
+        awaitTrue(
                 WAIT,
                 () -> id + " located; registry has " + registry.find(id),
                 () -> registry.locate(id).isPresent());
@@ -110,7 +110,7 @@ class AriLifecycleTest {
     }
 
     private void notLocated(EndpointId id) {
-        poll(
+        awaitTrue(
                 WAIT,
                 () -> id + " not located; registry has " + registry.find(id),
                 () -> registry.locate(id).isEmpty());
@@ -231,13 +231,13 @@ class AriLifecycleTest {
         long snapshots = source.counters().get("snapshots");
 
         pbx.dropAri();
-        poll(WAIT, "resynchronised", () -> source.counters().get("snapshots") > snapshots && source.isConnected());
+        awaitTrue(WAIT, "resynchronised", () -> source.counters().get("snapshots") > snapshots && source.isConnected());
         assertThat(located(p1002).address()).contains(new HostPort("127.0.0.1", 5062));
 
         // a registration that happened while the link was down: endpoint and device arrive by snapshot
         pbx.dropAri();
         pbx.register("1001", Registration.from("127.0.0.1", 5061));
-        poll(
+        awaitTrue(
                 WAIT,
                 "resynchronised again",
                 () -> source.counters().get("snapshots") > snapshots + 1 && source.isConnected());
@@ -262,7 +262,7 @@ class AriLifecycleTest {
         assertThat(epoch).isPresent();
 
         pbx.restart();
-        poll(
+        awaitTrue(
                 WAIT,
                 "new epoch",
                 () -> registry.nodes().stream()
@@ -345,8 +345,8 @@ class AriLifecycleTest {
                 .build();
         pipeline = Pipeline.builder(registry).source(source).build();
         pipeline.start();
-        poll(WAIT, "connected", () -> source.isConnected());
-        poll(
+        awaitTrue(WAIT, "connected", () -> source.isConnected());
+        awaitTrue(
                 WAIT,
                 () -> "every endpoint in the registry; counters " + source.counters(),
                 () -> registry.find(EndpointId.pjsip("4200")).isPresent()
@@ -373,12 +373,12 @@ class AriLifecycleTest {
     void killingTheFakeThenClosingLeavesNoThread() {
         startAll(AsteriskVersion.ASTERISK_22);
         pbx.crash();
-        poll(WAIT, "DOWN", () -> !source.isConnected());
+        awaitTrue(WAIT, "DOWN", () -> !source.isConnected());
         pipeline.close();
         source.close();
         // nothing of the source, the pipeline, ari4java or netty is left (the crashed fake's own threads
         // aside); netty's global executor, which completes termination futures, ends itself after 1 s idle
-        poll(WAIT, () -> "threads left: " + leftovers(), () -> leftovers().isEmpty());
+        awaitTrue(WAIT, () -> "threads left: " + leftovers(), () -> leftovers().isEmpty());
     }
 
     private static List<String> leftovers() {

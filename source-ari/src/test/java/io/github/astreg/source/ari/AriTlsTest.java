@@ -1,6 +1,6 @@
 package io.github.astreg.source.ari;
 
-import static io.github.astreg.source.ari.PollUntil.poll;
+import static io.github.astreg.source.ari.PollUntil.awaitTrue;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.astreg.core.model.EndpointStateEvent;
@@ -65,7 +65,7 @@ class AriTlsTest {
         X509Bundle cert = serve("127.0.0.1");
         File store = cert.toTempKeyStoreFile("store-pass".toCharArray());
         start(config().trustStore(store.toPath(), "store-pass", "PKCS12").build());
-        poll(WAIT, "UP over wss", () -> source.isConnected());
+        awaitTrue(WAIT, "UP over wss", () -> source.isConnected());
         assertThat(ari.wsConnects).isEqualTo(1);
         assertThat(ari.subscriptions()).contains("endpoint:PJSIP");
         // the device-state connections verify the server the same way
@@ -76,7 +76,7 @@ class AriTlsTest {
     void theDefaultTrustRefusesASelfSignedCertificate() throws Exception {
         serve("127.0.0.1");
         start(config().build());
-        poll(WAIT, "several refused attempts", () -> source.counters().get("reconnects") >= 3);
+        awaitTrue(WAIT, "several refused attempts", () -> source.counters().get("reconnects") >= 3);
         assertThat(source.isConnected()).isFalse();
         assertThat(ari.requests).isEmpty(); // not one request got through the handshake
     }
@@ -86,7 +86,7 @@ class AriTlsTest {
         X509Bundle cert = serve("10.9.8.7"); // trusted, but issued for another address
         File store = cert.toTempKeyStoreFile("store-pass".toCharArray());
         start(config().trustStore(store.toPath(), "store-pass", "PKCS12").build());
-        poll(WAIT, "several refused attempts", () -> source.counters().get("reconnects") >= 3);
+        awaitTrue(WAIT, "several refused attempts", () -> source.counters().get("reconnects") >= 3);
         assertThat(source.isConnected()).isFalse();
         assertThat(ari.requests).isEmpty();
     }
@@ -95,6 +95,6 @@ class AriTlsTest {
     void trustAllAcceptsAnything() throws Exception {
         serve("10.9.8.7");
         start(config().trustAll(true).build());
-        poll(WAIT, "UP over wss", () -> source.isConnected());
+        awaitTrue(WAIT, "UP over wss", () -> source.isConnected());
     }
 }

@@ -4,15 +4,15 @@ import java.time.Duration;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
-/** Bounded polling for tests (no Awaitility here). */
+/** Bounded waiting for tests (no Awaitility here): fails the test when the condition does not hold in time. */
 final class PollUntil {
     private PollUntil() {}
 
-    static void poll(Duration timeout, String what, BooleanSupplier condition) {
-        poll(timeout, () -> what, condition);
+    static void awaitTrue(Duration timeout, String what, BooleanSupplier condition) {
+        awaitTrue(timeout, () -> what, condition);
     }
 
-    static void poll(Duration timeout, Supplier<String> what, BooleanSupplier condition) {
+    static void awaitTrue(Duration timeout, Supplier<String> what, BooleanSupplier condition) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
