@@ -52,6 +52,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLException;
 import org.asteriskjava.manager.AuthenticationFailedException;
@@ -135,7 +136,9 @@ import org.slf4j.LoggerFactory;
  * list has been answered and parsed. The node's link is up when both sessions are logged in and the
  * snapshot is read; if either drops, the source emits {@code DOWN}, closes the other, and reconnects
  * and resyncs both. A failed attempt counts once, whichever session failed. The list session is
- * pinged without waiting when it delivered nothing for the keepalive interval.
+ * pinged without waiting when it delivered nothing for the keepalive interval; while a snapshot's
+ * lists arrive on it, its listener pings the event session the same way, so that a snapshot longer
+ * than the read timeout does not end the event session of a quiet node.
  *
  * <p><b>Node id.</b> {@link AmiSourceConfig#nodeId()}, else the {@code SystemName} from CoreSettings;
  * a node with neither is an error (logged on every attempt; the source keeps retrying).
@@ -215,6 +218,11 @@ public final class AmiEndpointSource implements EndpointEventSource {
     private volatile long listHeardNanos;
     /** A keepalive Ping on the list session awaits its answer (worker thread only). */
     private boolean listPingPending;
+    /**
+     * Attempt whose event session awaits the answer to a Ping its list session's listener sent (see
+     * {@link Listener#keepEventSessionAlive}), or -1.
+     */
+    private final AtomicInteger eventPingPending = new AtomicInteger(-1);
 
     private long listPingSentNanos;
     /** Connections whose asterisk-java threads had not ended when the session did. */
@@ -582,6 +590,7 @@ public final class AmiEndpointSource implements EndpointEventSource {
     private void login() throws IOException, AuthenticationFailedException, TimeoutException {
         int gen = ++generation;
         listConnection = null;
+        eventPingPending.set(-1); // a Ping of an earlier attempt is never answered on this one
         asteriskClock.reset();
         AmiConnection events = newConnection();
         events.addEventListener(new Listener(gen, events.counter(), false));
@@ -1667,12 +1676,44 @@ public final class AmiEndpointSource implements EndpointEventSource {
             this.listSession = listSession;
         }
 
+        /**
+         * While the worker waits for a list of the snapshot (a blocking read: it does not run its
+         * loop, which pings the event session), the event session of a quiet node carries nothing,
+         * and asterisk-java's socket read timeout would end it in the middle of a long snapshot; the
+         * resync that follows takes as long again, so a big node never came up. So the list session's
+         * listener, which runs for every row, pings the event session once it has been quiet for the
+         * keepalive interval, one Ping at a time. Nothing waits for the answer: an event session that
+         * does not answer is ended by that same read timeout, a lost link as always.
+         */
+        private void keepEventSessionAlive(long now) {
+            AmiConnection events = connection;
+            if (events == null
+                    || events == listConnection
+                    || now - lastEventNanos - config.keepaliveInterval().toNanos() < 0
+                    || !eventPingPending.compareAndSet(-1, gen)) {
+                return;
+            }
+            try {
+                events.sendAction(new PingAction(), response -> {
+                    if (gen == generation) {
+                        lastEventNanos = System.nanoTime();
+                    }
+                    eventPingPending.compareAndSet(gen, -1);
+                });
+            } catch (IOException | IllegalStateException | IllegalArgumentException e) {
+                // the event session is ending: its DisconnectEvent reports the lost link
+                eventPingPending.compareAndSet(gen, -1);
+            }
+        }
+
         @Override
         public void onManagerEvent(ManagerEvent event) {
             counter.onDelivered(event);
             if (listSession && gen == generation) {
                 // a session that is gone must not vouch for the current one
-                listHeardNanos = System.nanoTime();
+                long now = System.nanoTime();
+                listHeardNanos = now;
+                keepEventSessionAlive(now);
             }
             if (event instanceof ResponseEvent && ((ResponseEvent) event).getInternalActionId() != null) {
                 // an item of a list this source asked for: a read sent without waiting gets it through

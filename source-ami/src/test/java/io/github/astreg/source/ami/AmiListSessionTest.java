@@ -255,6 +255,50 @@ class AmiListSessionTest {
         }
     }
 
+    /**
+     * A snapshot longer than the read timeout on a quiet node: the snapshot's lists keep the list
+     * session busy, while the event session carries nothing (no call, no registration) unless it is
+     * pinged. Unpinged, asterisk-java's socket read timeout ended the event session in the middle of
+     * the snapshot, and the resync that followed took as long again: on a node with tens of thousands
+     * of phones and a busy host the source never came up.
+     */
+    @Test
+    void aSnapshotLongerThanTheReadTimeoutKeepsTheQuietEventSessionAlive() throws Exception {
+        int phones = 120;
+        FakeAsterisk pbx = pbx(phones);
+        for (int i = 1; i <= phones; i++) {
+            pbx.register(Integer.toString(2000 + i), Registration.from("127.0.0.1", 20_000 + i));
+        }
+        // every answer and list row 10 ms late: each list of 120 rows takes over a second, the snapshot
+        // (contacts, endpoints, device states) several times the read timeout
+        pbx.faults().slowResponses(Duration.ofMillis(10));
+        try (AmiRelay relay = new AmiRelay(pbx.amiPort());
+                SourceHarness h = new SourceHarness(
+                                pbx,
+                                b -> b.port(relay.port())
+                                        .keepaliveInterval(Duration.ofMillis(200))
+                                        .readTimeout(Duration.ofMillis(800))
+                                        .actionTimeout(Duration.ofSeconds(30))
+                                        .contactPollInterval(Duration.ofHours(1)))
+                        .start()) {
+            long started = System.nanoTime();
+            h.awaitConnected();
+            long snapshotMillis = (System.nanoTime() - started) / 1_000_000;
+            assertThat(snapshotMillis)
+                    .as("the snapshot outlasted the read timeout several times")
+                    .isGreaterThan(2_400);
+            assertThat(h.counter("reconnects")).isZero();
+            assertThat(h.nodeChanges(NodeStatus.DOWN)).isZero();
+            assertThat(h.nodeChanges(NodeStatus.UP)).isEqualTo(1);
+            AmiRelay.Link events = relay.links().stream()
+                    .filter(l -> !l.eventsOff())
+                    .findFirst()
+                    .orElseThrow();
+            assertThat(events.isClosed()).isFalse();
+            assertThat(events.actions()).contains("ping");
+        }
+    }
+
     @Test
     void withoutAListConnectionOneSessionCarriesEventsAndLists() throws Exception {
         FakeAsterisk pbx = pbx(2);
