@@ -12,8 +12,8 @@ import java.util.function.LongSupplier;
 /**
  * Drives the fake nodes with a realistic mix of phone activity at a rate adjusted every 200 ms so
  * that the pipeline receives about {@code targetEventsPerSecond} observations per second (the rate is
- * the target divided by the observations received per action since the generator started, so a
- * stall of the pipeline or of the host moves it little):
+ * the target divided by the observations received per try over the last ~10 s, corrected slowly
+ * towards the target, so a stall of the pipeline or of the host moves it little):
  *
  * <ul>
  *   <li>45 %: a step of a call on the node (new call: the callee rings; then answer, hold, unhold,
